@@ -1,0 +1,180 @@
+/**
+ * Per-plate change detection for one shelf, allocation-free per sample.
+ *
+ * Each plate keeps a ring of its last `windowSamples` readings with running sums,
+ * a baseline (last stable level) and a status:
+ *   idle    - stable at the baseline; the baseline follows slow drift;
+ *   active  - a sample left the baseline by more than `departG` (a hand is there);
+ *   settled - stable again at a level that differs from the baseline by more than
+ *             `reportG`; waits for the shelf detector to group it with neighbours.
+ * Stability is a low standard deviation over the window, so settling oscillation
+ * simply delays it; null samples (dropouts) are skipped.
+ */
+import type { PlateThresholds } from './tuning.js';
+
+export const PLATE_IDLE = 0;
+export const PLATE_ACTIVE = 1;
+export const PLATE_SETTLED = 2;
+
+export class ShelfPlates {
+  readonly count: number;
+  readonly th: PlateThresholds;
+  private readonly w: number;
+  private readonly ring: Float64Array;
+  private readonly pos: Int32Array;
+  private readonly fill: Int32Array;
+  private readonly sum: Float64Array;
+  private readonly sumSq: Float64Array;
+  /** Readings are stored relative to this per-plate offset to keep the sums well conditioned. */
+  private readonly offset: Float64Array;
+  private readonly hasOffset: Uint8Array;
+  readonly baseline: Float64Array;
+  readonly status: Uint8Array;
+  /** First time the plate left its baseline in the current activity. */
+  readonly activeStartTs: Float64Array;
+  /** Time at which the plate became stable after its activity. */
+  readonly settledTs: Float64Array;
+  /** Level a settled plate rests at; departures are measured from it, not from the baseline. */
+  readonly settledLevel: Float64Array;
+  readonly lastTs: Float64Array;
+  readonly lastValue: Float64Array;
+  dropouts = 0;
+  /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
+  busy = 0;
+
+  constructor(count: number, th: PlateThresholds) {
+    this.count = count;
+    this.th = th;
+    this.w = th.windowSamples;
+    this.ring = new Float64Array(count * this.w);
+    this.pos = new Int32Array(count);
+    this.fill = new Int32Array(count);
+    this.sum = new Float64Array(count);
+    this.sumSq = new Float64Array(count);
+    this.offset = new Float64Array(count);
+    this.hasOffset = new Uint8Array(count);
+    this.baseline = new Float64Array(count);
+    this.status = new Uint8Array(count);
+    this.activeStartTs = new Float64Array(count);
+    this.settledTs = new Float64Array(count);
+    this.settledLevel = new Float64Array(count);
+    this.lastTs = new Float64Array(count);
+    this.lastValue = new Float64Array(count).fill(NaN);
+  }
+
+  /** Window mean in absolute grams (NaN before the first sample). */
+  mean(i: number): number {
+    const n = this.fill[i]!;
+    return n === 0 ? NaN : this.offset[i]! + this.sum[i]! / n;
+  }
+
+  /** Window standard deviation in grams. */
+  std(i: number): number {
+    const n = this.fill[i]!;
+    if (n < 2) return Infinity;
+    const m = this.sum[i]! / n;
+    return Math.sqrt(Math.max(0, this.sumSq[i]! / n - m * m));
+  }
+
+  stable(i: number): boolean {
+    return this.fill[i] === this.w && this.std(i) <= this.th.stableSigmaG;
+  }
+
+  /** Current change against the baseline, grams (negative: load removed). */
+  delta(i: number): number {
+    return this.mean(i) - this.baseline[i]!;
+  }
+
+  /** Accept the current level as the new baseline and return the plate to idle. */
+  rezero(i: number): void {
+    if (this.status[i] !== PLATE_IDLE) this.busy--;
+    this.status[i] = PLATE_IDLE;
+    const m = this.mean(i);
+    if (!Number.isNaN(m)) this.baseline[i] = m;
+  }
+
+  push(i: number, grams: number | null, ts: number): void {
+    if (grams === null || !Number.isFinite(grams)) {
+      this.dropouts++;
+      return;
+    }
+    this.lastTs[i] = ts;
+    this.lastValue[i] = grams;
+    if (this.hasOffset[i] === 0) {
+      this.hasOffset[i] = 1;
+      this.offset[i] = grams;
+    }
+    this.addToWindow(i, grams - this.offset[i]!);
+    if (this.fill[i]! < this.w) return;
+    if (this.hasOffset[i] === 1) {
+      // The first full window sets the baseline: one sample would carry its noise into every event.
+      this.hasOffset[i] = 2;
+      this.baseline[i] = this.mean(i);
+    }
+    this.step(i, grams, ts);
+  }
+
+  private addToWindow(i: number, v: number): void {
+    const base = i * this.w;
+    const p = this.pos[i]!;
+    if (this.fill[i]! === this.w) {
+      const old = this.ring[base + p]!;
+      this.sum[i] = this.sum[i]! - old;
+      this.sumSq[i] = this.sumSq[i]! - old * old;
+    } else {
+      this.fill[i] = this.fill[i]! + 1;
+    }
+    this.ring[base + p] = v;
+    this.sum[i] = this.sum[i]! + v;
+    this.sumSq[i] = this.sumSq[i]! + v * v;
+    const next = p + 1 === this.w ? 0 : p + 1;
+    this.pos[i] = next;
+    // Running sums accumulate rounding error: recompute them once per lap.
+    if (next === 0) {
+      let s = 0;
+      let s2 = 0;
+      for (let k = 0; k < this.w; k++) {
+        const x = this.ring[base + k]!;
+        s += x;
+        s2 += x * x;
+      }
+      this.sum[i] = s;
+      this.sumSq[i] = s2;
+    }
+  }
+
+  private step(i: number, grams: number, ts: number): void {
+    const th = this.th;
+    const st = this.status[i]!;
+    const ref = st === PLATE_SETTLED ? this.settledLevel[i]! : this.baseline[i]!;
+    if (st !== PLATE_ACTIVE && Math.abs(grams - ref) > th.departG) {
+      if (st === PLATE_IDLE) this.busy++;
+      this.status[i] = PLATE_ACTIVE;
+      // A settled plate touched again keeps its original start: one longer event.
+      if (st === PLATE_IDLE) this.activeStartTs[i] = ts;
+      return;
+    }
+    if (!this.stable(i)) return;
+    const d = this.delta(i);
+    if (st === PLATE_ACTIVE) {
+      if (Math.abs(d) > th.reportG) {
+        this.status[i] = PLATE_SETTLED;
+        this.settledTs[i] = ts;
+        this.settledLevel[i] = this.mean(i);
+      } else {
+        this.rezero(i); // a touch, or crosstalk from a neighbour: no item moved here
+      }
+    } else if (st === PLATE_IDLE) {
+      if (Math.abs(d) > th.reportG) {
+        // A slow change that never crossed the depart threshold still counts.
+        this.busy++;
+        this.status[i] = PLATE_SETTLED;
+        this.activeStartTs[i] = ts;
+        this.settledTs[i] = ts;
+        this.settledLevel[i] = this.mean(i);
+      } else {
+        this.baseline[i] = this.baseline[i]! + th.driftGain * d;
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { fixtureLayout } from './fixtures.js';
+import { ProductInference } from './product-inference.js';
+import { DEFAULT_TUNING } from './tuning.js';
+
+// Shelf g1s1 plans: p1 sku-001 105 g, p2 sku-002 538 g, p3 sku-003 250 g,
+// p4 sku-004 330 g, p5 sku-005 62 g, p6 sku-006 64 g (near-equal neighbours).
+const layout = fixtureLayout();
+const inf = new ProductInference(layout, DEFAULT_TUNING);
+const noiseG = 0.5;
+
+describe('ProductInference', () => {
+  it('names the planned SKU and count, confidently', () => {
+    const one = inf.infer({ deltaG: -104.2, plateIds: ['g1s1p1'], noiseG });
+    expect(one[0]!.items).toEqual([{ sku: 'sku-001', count: 1 }]);
+    expect(one[0]!.probability).toBeGreaterThan(0.95);
+    const two = inf.infer({ deltaG: -211, plateIds: ['g1s1p1'], noiseG });
+    expect(two[0]!.items).toEqual([{ sku: 'sku-001', count: 2 }]);
+    expect(two[0]!.probability).toBeGreaterThan(0.9);
+  });
+
+  it('probabilities form a distribution, best first', () => {
+    const h = inf.infer({ deltaG: -330, plateIds: ['g1s1p4'], noiseG });
+    const ps = h.map((x) => x.probability);
+    expect([...ps].sort((a, b) => b - a)).toEqual(ps);
+    expect(ps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it('stays unsure between near-equal neighbours, and a camera hint decides', () => {
+    const plain = inf.infer({ deltaG: -63, plateIds: ['g1s1p5'], noiseG });
+    expect(plain[0]!.probability).toBeLessThan(DEFAULT_TUNING.confidenceMin);
+    const hinted = inf.infer({ deltaG: -63, plateIds: ['g1s1p5'], noiseG, hints: new Map([['sku-006', 0.9], ['sku-005', 0.05]]) });
+    expect(hinted[0]!.items).toEqual([{ sku: 'sku-006', count: 1 }]);
+    expect(hinted[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+  });
+
+  it('recognises a put-back on the wrong plate from the cart', () => {
+    const h = inf.infer({ deltaG: 331, plateIds: ['g1s1p1'], noiseG, cart: new Map([['sku-004', 1]]) });
+    expect(h[0]!.items).toEqual([{ sku: 'sku-004', count: 1 }]);
+    expect(h[0]!.probability).toBeGreaterThan(0.9);
+  });
+
+  it('explains two simultaneous adjacent picks as a pair', () => {
+    const h = inf.infer({ deltaG: -(105 + 538), plateIds: ['g1s1p1', 'g1s1p2'], noiseG });
+    expect(h[0]!.items).toEqual([{ sku: 'sku-001', count: 1 }, { sku: 'sku-002', count: 1 }]);
+  });
+
+  it('says unknown when no product fits', () => {
+    const h = inf.infer({ deltaG: -1234, plateIds: ['g1s1p1'], noiseG });
+    const best = h[0]!;
+    expect(best.items.length === 0 || best.probability < DEFAULT_TUNING.confidenceMin).toBe(true);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Which (SKU, count) combination explains a shelf event's weight change.
+ *
+ * Bayesian: likelihood of |delta| under each hypothesis is normal with mean
+ * sum(k_i * mu_i) and variance sum(k_i * sigma_i^2) + sensor noise^2 +
+ * (scale error * |delta|)^2; priors prefer SKUs planned on the event's plates
+ * (then neighbours, then the rest of the store: wrong-plate put-backs), small
+ * counts, single SKUs, and for put-backs SKUs in the shopper's cart. Camera hints
+ * multiply in. The posterior of the best hypothesis is the confidence; an
+ * "unknown" hypothesis with a flat density keeps it honest when nothing fits.
+ */
+import type { StoreLayout } from '@tebura/contract';
+import type { PerceptionTuning } from './tuning.js';
+
+export interface SkuCount {
+  sku: string;
+  count: number;
+}
+
+export interface Hypothesis {
+  /** Empty = unknown: no product combination explains the change. */
+  items: SkuCount[];
+  probability: number;
+}
+
+export interface InferenceInput {
+  /** Signed total change in grams; negative = pick. */
+  deltaG: number;
+  plateIds: string[];
+  /** Sensor-noise standard deviation of deltaG. */
+  noiseG: number;
+  /** Camera hints for these plates: sku -> best score seen. */
+  hints?: ReadonlyMap<string, number>;
+  /** Put-backs: what the shopper holds (sku -> count). */
+  cart?: ReadonlyMap<string, number>;
+}
+
+interface ProductModel {
+  sku: string;
+  mean: number;
+  variance: number;
+}
+
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
+/** Hypotheses returned to callers (for review evidence). */
+export const HYPOTHESES_RETURNED_MAX = 5;
+/** A SKU's weight in the cart prior when the shopper holds none of it (put-backs). */
+const NOT_IN_CART_PRIOR = 0.1;
+/** Planned on a plate adjacent to the event (item nudged or spread across). */
+const NEIGHBOUR_PLAN_PRIOR = 0.3;
+
+export class ProductInference {
+  private readonly products: ProductModel[];
+  private readonly bySku = new Map<string, ProductModel>();
+  /** plateId -> SKUs planned there. */
+  private readonly plan = new Map<string, string[]>();
+  /** plateId -> adjacent plate ids on the same shelf. */
+  private readonly neighbours = new Map<string, string[]>();
+  private readonly maxUnitG: number;
+
+  constructor(
+    layout: StoreLayout,
+    private readonly tuning: PerceptionTuning,
+  ) {
+    this.products = layout.products.map((p) => ({ sku: p.sku, mean: p.unitWeightG.mean, variance: p.unitWeightG.sigma ** 2 }));
+    for (const p of this.products) this.bySku.set(p.sku, p);
+    for (const e of layout.planogram) {
+      for (const pid of e.plateIds) {
+        const list = this.plan.get(pid) ?? [];
+        if (!list.includes(e.sku)) list.push(e.sku);
+        this.plan.set(pid, list);
+      }
+    }
+    for (const g of layout.gondolas) {
+      for (const sh of g.shelves) {
+        sh.plates.forEach((pl, i) => {
+          const n: string[] = [];
+          if (i > 0) n.push(sh.plates[i - 1]!.id);
+          if (i + 1 < sh.plates.length) n.push(sh.plates[i + 1]!.id);
+          this.neighbours.set(pl.id, n);
+        });
+      }
+    }
+    this.maxUnitG = Math.max(...this.products.map((p) => p.mean));
+  }
+
+  /** Location prior per SKU for an event on these plates. */
+  private locationPriors(plateIds: string[], putBack: boolean): Map<string, number> {
+    const onPlan = new Set<string>();
+    const nearPlan = new Set<string>();
+    for (const pid of plateIds) {
+      for (const s of this.plan.get(pid) ?? []) onPlan.add(s);
+      for (const n of this.neighbours.get(pid) ?? []) for (const s of this.plan.get(n) ?? []) nearPlan.add(s);
+    }
+    const t = this.tuning;
+    const offMass = putBack ? t.offPlanPriorPutBack : t.offPlanPriorPick;
+    const offCount = Math.max(1, this.products.length - onPlan.size);
+    const priors = new Map<string, number>();
+    const planMass = onPlan.size === 0 ? 0 : (1 - offMass) / onPlan.size;
+    for (const p of this.products) {
+      let prior = onPlan.has(p.sku) ? planMass : offMass / offCount;
+      if (!onPlan.has(p.sku) && nearPlan.has(p.sku)) prior = Math.max(prior, planMass * NEIGHBOUR_PLAN_PRIOR);
+      priors.set(p.sku, prior);
+    }
+    return priors;
+  }
+
+  infer(input: InferenceInput): Hypothesis[] {
+    const t = this.tuning;
+    const putBack = input.deltaG > 0;
+    const absG = Math.abs(input.deltaG);
+    const baseVar = input.noiseG ** 2 + (t.scaleErrorFraction * absG) ** 2;
+    const loc = this.locationPriors(input.plateIds, putBack);
+    const skuPrior = (sku: string): number => {
+      let prior = loc.get(sku) ?? 0;
+      if (putBack && input.cart) prior *= (input.cart.get(sku) ?? 0) > 0 ? 1 : NOT_IN_CART_PRIOR;
+      if (input.hints && input.hints.size > 0) prior *= Math.max(t.hintFloor, input.hints.get(sku) ?? 0);
+      return prior;
+    };
+    const countPrior = (k: number): number => 0.5 ** (k - 1);
+    const density = (mean: number, variance: number): number => {
+      const v = variance + baseVar;
+      const z = absG - mean;
+      return Math.exp((-z * z) / (2 * v)) / (SQRT_2PI * Math.sqrt(v));
+    };
+    const scored: { items: SkuCount[]; w: number }[] = [];
+    for (const p of this.products) {
+      const prior = skuPrior(p.sku);
+      if (prior <= 0) continue;
+      const k0 = Math.round(absG / p.mean);
+      for (let k = Math.max(1, k0 - 1); k <= Math.min(t.countMax, k0 + 1); k++) {
+        const w = prior * countPrior(k) * density(k * p.mean, k * p.variance);
+        if (w > 0) scored.push({ items: [{ sku: p.sku, count: k }], w });
+      }
+    }
+    this.scorePairs(input, absG, skuPrior, countPrior, density, scored);
+    // Flat density over the range of plausible loads.
+    const rangeG = t.countMax * this.maxUnitG + absG;
+    scored.push({ items: [], w: t.unknownPrior / rangeG });
+    const total = scored.reduce((s, h) => s + h.w, 0);
+    scored.sort((x, y) => y.w - x.w);
+    return scored.slice(0, HYPOTHESES_RETURNED_MAX).map((h) => ({ items: h.items, probability: total > 0 ? h.w / total : 0 }));
+  }
+
+  /** Two different SKUs in one event: only among SKUs planned on or beside the plates. */
+  private scorePairs(
+    input: InferenceInput,
+    absG: number,
+    skuPrior: (sku: string) => number,
+    countPrior: (k: number) => number,
+    density: (mean: number, variance: number) => number,
+    out: { items: SkuCount[]; w: number }[],
+  ): void {
+    const local = new Set<string>();
+    for (const pid of input.plateIds) {
+      for (const s of this.plan.get(pid) ?? []) local.add(s);
+      for (const n of this.neighbours.get(pid) ?? []) for (const s of this.plan.get(n) ?? []) local.add(s);
+    }
+    const models = [...local].map((s) => this.bySku.get(s)).filter((m): m is ProductModel => m !== undefined);
+    const kMax = this.tuning.countMax;
+    for (let i = 0; i < models.length; i++) {
+      for (let j = i + 1; j < models.length; j++) {
+        const a = models[i]!;
+        const b = models[j]!;
+        const prior = this.tuning.pairPrior * skuPrior(a.sku) * skuPrior(b.sku) * models.length;
+        for (let ka = 1; ka < kMax; ka++) {
+          if (ka * a.mean > absG * 1.5) break;
+          for (let kb = 1; ka + kb <= kMax; kb++) {
+            const mean = ka * a.mean + kb * b.mean;
+            if (mean > absG * 1.5) break;
+            const w = prior * countPrior(ka + kb) * density(mean, ka * a.variance + kb * b.variance);
+            if (w > 0) out.push({ items: [{ sku: a.sku, count: ka }, { sku: b.sku, count: kb }], w });
+          }
+        }
+      }
+    }
+  }
+}

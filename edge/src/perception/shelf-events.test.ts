@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { Prng } from '@tebura/contract';
+import { fixtureLayout, weightMessages } from './fixtures.js';
+import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
+import { plateSeries, type StepSpec } from './synthetic.js';
+import { DEFAULT_TUNING } from './tuning.js';
+
+const layout = fixtureLayout({ noiseSigmaG: 1 });
+const shelf = layout.gondolas[0]!.shelves[0]!;
+const N = 60 * 8; // 8 s at 60 Hz
+
+function run(seed: number, stepsByPlate: Record<number, StepSpec[]>, extra: { driftG?: number; dropoutRate?: number; noiseG?: number } = {}): ShelfEvent[] {
+  const prng = new Prng(seed);
+  const series = shelf.plates.map((_, i) =>
+    plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: extra.noiseG ?? 1, driftG: extra.driftG, dropoutRate: extra.dropoutRate, steps: stepsByPlate[i] ?? [] }),
+  );
+  const det = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+  const out: ShelfEvent[] = [];
+  for (const m of weightMessages(shelf, 1_000_000, series)) det.ingest(m, out);
+  return out;
+}
+
+describe('ShelfEventDetector', () => {
+  it('finds nothing in noise, drift and dropouts alone', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      // 2 g/min drift at 60 Hz, plus 10 % dropouts.
+      expect(run(seed, {}, { driftG: 2 / 3600, dropoutRate: 0.1 })).toEqual([]);
+    }
+  });
+
+  it('finds one pick with its delta, plate and a window that ends promptly after the hand leaves', () => {
+    const ev = run(7, { 2: [{ at: 120, deltaG: -105, handSamples: 36, oscillationG: 25 }] });
+    expect(ev).toHaveLength(1);
+    const e = ev[0]!;
+    expect(e.plateIds).toEqual([shelf.plates[2]!.id]);
+    expect(Math.abs(e.deltaG - (-105))).toBeLessThan(2);
+    const handLeftTs = 1_000_000 + ((120 + 36) * 1000) / 60;
+    expect(e.startTs).toBeLessThan(handLeftTs);
+    // Settled within the stable window plus the oscillation decay (~0.5 s), not seconds.
+    expect(e.endTs - handLeftTs).toBeLessThan(700);
+    expect(e.eventId).toContain(shelf.loadCell.deviceId);
+  });
+
+  it('merges an item resting across three plates into one event', () => {
+    const ev = run(11, {
+      2: [{ at: 100, deltaG: -18, handSamples: 30 }],
+      3: [{ at: 102, deltaG: -57, handSamples: 30 }],
+      4: [{ at: 101, deltaG: -25, handSamples: 32 }],
+    });
+    expect(ev).toHaveLength(1);
+    expect(ev[0]!.plateIds).toEqual([shelf.plates[2]!.id, shelf.plates[3]!.id, shelf.plates[4]!.id]);
+    expect(Math.abs(ev[0]!.deltaG - (-100))).toBeLessThan(2);
+  });
+
+  it('separates two simultaneous picks on non-adjacent plates of one shelf', () => {
+    const ev = run(13, { 0: [{ at: 100, deltaG: -250, handSamples: 40 }], 4: [{ at: 105, deltaG: -62, handSamples: 30 }] });
+    expect(ev).toHaveLength(2);
+    const byPlate = new Map(ev.map((e) => [e.plateIds.join(','), e.deltaG]));
+    expect(Math.abs((byPlate.get(shelf.plates[0]!.id) ?? NaN) - (-250))).toBeLessThan(2);
+    expect(Math.abs((byPlate.get(shelf.plates[4]!.id) ?? NaN) - (-62))).toBeLessThan(2);
+  });
+
+  it('splits a move between adjacent plates into a pick and a put', () => {
+    const ev = run(17, { 1: [{ at: 100, deltaG: -330, handSamples: 30 }], 2: [{ at: 110, deltaG: 330, handSamples: 30 }] });
+    expect(ev.map((e) => Math.round(e.deltaG / 10) * 10).sort((a, b) => a - b)).toEqual([-330, 330]);
+  });
+
+  it('finds a pick and a later put-back on the same plate', () => {
+    const ev = run(19, { 5: [{ at: 60, deltaG: -95, handSamples: 30 }, { at: 300, deltaG: 95, handSamples: 30 }] });
+    expect(ev).toHaveLength(2);
+    expect(Math.abs(ev[0]!.deltaG + 95)).toBeLessThan(2);
+    expect(Math.abs(ev[1]!.deltaG - 95)).toBeLessThan(2);
+  });
+
+  it('ignores a touch that leaves the weight unchanged', () => {
+    expect(run(23, { 3: [{ at: 100, deltaG: 0, handSamples: 40 }] })).toEqual([]);
+  });
+
+  it('ignores neighbour crosstalk of a heavy pick', () => {
+    const ev = run(29, { 2: [{ at: 100, deltaG: -538, handSamples: 30 }], 1: [{ at: 100, deltaG: -8, handSamples: 30 }], 3: [{ at: 100, deltaG: -9, handSamples: 30 }] });
+    expect(ev).toHaveLength(1);
+    expect(ev[0]!.plateIds).toEqual([shelf.plates[2]!.id]);
+  });
+
+  it('survives a burst of dropouts during the event', () => {
+    const ev = run(31, { 1: [{ at: 100, deltaG: -180, handSamples: 30, oscillationG: 15 }] }, { dropoutRate: 0.3 });
+    expect(ev).toHaveLength(1);
+    expect(Math.abs(ev[0]!.deltaG - (-180))).toBeLessThan(2);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Perception tuning: every threshold, window and bound in one place, with its unit
+ * last. Defaults suit the simulator's and AiFi's 10-60 Hz load cells; a deployment
+ * may override any of them through `createPerceptionWith`.
+ */
+import type { LoadCellProfile } from '@tebura/contract';
+
+export interface PerceptionTuning {
+  /** A plate is stable when this much recent data has a small spread (settle latency floor). */
+  stableWindowMs: number;
+  /** Stable when the window's standard deviation is at most this many noise sigmas. */
+  stableSigmas: number;
+  /** A single sample this many sigmas from the baseline marks the plate active (a hand is there). */
+  departSigmas: number;
+  /** A settled change smaller than this many sigmas is noise or crosstalk, not an item. */
+  reportSigmas: number;
+  /** Floors for the thresholds above, so a noiseless profile still ignores quantisation. */
+  noiseFloorG: number;
+  departMinG: number;
+  reportMinG: number;
+  /** A neighbour's change below this fraction of the event's largest plate change is mechanical crosstalk. */
+  crosstalkFraction: number;
+  /** Time constant with which an idle, stable plate's baseline follows slow drift. */
+  driftTauMs: number;
+  /** A plate active longer than this is re-zeroed (someone leaning on the shelf); bounds event length. */
+  activeMaxMs: number;
+  /** Relative calibration error of load cells, added to the product-weight variance. */
+  scaleErrorFraction: number;
+  /** Largest count of one SKU considered in one event. */
+  countMax: number;
+  /** Pick/put-back emitted to the cart only at or above this posterior (sku x count x shopper). */
+  confidenceMin: number;
+  /** Prior mass of SKUs not planned on the event's plates (misplaced items). */
+  offPlanPriorPick: number;
+  offPlanPriorPutBack: number;
+  /** Prior of an event made of two different SKUs (simultaneous adjacent picks). */
+  pairPrior: number;
+  /** Prior of "none of the products" (a foreign object, a miscalibrated plate). */
+  unknownPrior: number;
+  /** Camera hint floor: weight of a SKU the hint camera did not name. */
+  hintFloor: number;
+  /** Hints older than the event start minus this are ignored. */
+  hintPadMs: number;
+  hintsMax: number;
+  /** Tracking: a detection further than this from a predicted track cannot update it. */
+  gateM: number;
+  /** A track unseen for this long is dropped (its session waits as an orphan). */
+  trackMissMaxMs: number;
+  /** Position history kept per track, for association over an event window. */
+  trackHistoryMax: number;
+  tracksMax: number;
+  /** Tracks near a gate within this radius can be bound to an admission / leave through it. */
+  gateRadiusM: number;
+  /** An admission waits at most this long for its people to appear at the gate. */
+  admitTtlMs: number;
+  /** A session whose track was lost may re-bind to a new track within this long. */
+  orphanTtlMs: number;
+  /** Assumed top walking speed, bounds where a lost shopper can reappear. */
+  walkSpeedMaxMPerS: number;
+  /** Association: position uncertainty scale of a shopper relative to a plate. */
+  assocSigmaM: number;
+  /** Track positions before the event start considered by association. */
+  assocPadMs: number;
+  /** Lost tracks kept for association of late-settling events. */
+  retiredKeepMs: number;
+}
+
+export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
+  stableWindowMs: 250,
+  stableSigmas: 2.5,
+  departSigmas: 5,
+  reportSigmas: 3,
+  noiseFloorG: 0.5,
+  departMinG: 4,
+  reportMinG: 3,
+  crosstalkFraction: 0.05,
+  driftTauMs: 2000,
+  activeMaxMs: 15_000,
+  scaleErrorFraction: 0.01,
+  countMax: 6,
+  confidenceMin: 0.8,
+  offPlanPriorPick: 0.02,
+  offPlanPriorPutBack: 0.15,
+  pairPrior: 0.03,
+  unknownPrior: 0.005,
+  hintFloor: 0.02,
+  hintPadMs: 2000,
+  hintsMax: 256,
+  gateM: 1.0,
+  trackMissMaxMs: 2000,
+  trackHistoryMax: 128,
+  tracksMax: 512,
+  gateRadiusM: 1.2,
+  admitTtlMs: 60_000,
+  orphanTtlMs: 60_000,
+  walkSpeedMaxMPerS: 2,
+  assocSigmaM: 0.3,
+  assocPadMs: 500,
+  retiredKeepMs: 15_000,
+});
+
+/** Per-shelf thresholds in grams derived from the device profile. */
+export interface PlateThresholds {
+  windowSamples: number;
+  stableSigmaG: number;
+  departG: number;
+  reportG: number;
+  driftGain: number;
+  noiseG: number;
+}
+
+export function plateThresholds(profile: LoadCellProfile, t: PerceptionTuning): PlateThresholds {
+  const noiseG = Math.max(profile.noiseSigmaG, t.noiseFloorG);
+  const windowSamples = Math.max(3, Math.round((t.stableWindowMs * profile.sampleRateHz) / 1000));
+  return {
+    windowSamples,
+    stableSigmaG: t.stableSigmas * noiseG,
+    departG: Math.max(t.departSigmas * noiseG, t.departMinG),
+    reportG: Math.max(t.reportSigmas * noiseG, t.reportMinG),
+    driftGain: Math.min(1, 1000 / (t.driftTauMs * profile.sampleRateHz)),
+    noiseG,
+  };
+}
