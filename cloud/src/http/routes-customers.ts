@@ -1,0 +1,111 @@
+/** Customer-facing routes (called by the app backend with the admin key) and the public JWKS. */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { CloudPaths, TeburaError } from '@tebura/contract';
+import type { CloudCtx } from '../context.js';
+import { CloudErrors } from '../errors.js';
+import { createCustomer, enrol, erase, liveCustomer, standing, type EnrolBody } from '../services/customers.js';
+import { openDispute, receiptsOf, resolveDispute } from '../services/feed.js';
+import { issueEntryToken, jwksOf, type SigningKey } from '../services/tokens.js';
+import type { Authenticator } from './auth.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+const IdParams = Type.Object({ id: Id });
+const Consent = Type.Object(
+  { purpose: Type.String({ minLength: 1, maxLength: 200 }), policyVersion: Type.String({ minLength: 1, maxLength: 40 }), at: Type.Number({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+const Vector = Type.Array(Type.Number(), { minItems: 16, maxItems: 4096 });
+const EnrolSchema = Type.Union([
+  Type.Object({ kind: Type.Literal('palm'), template: Vector }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('face'), embedding: Vector }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('face'), photosB64: Type.Array(Type.String({ maxLength: 8_000_000 }), { minItems: 1, maxItems: 5 }) }, { additionalProperties: false }),
+]);
+const admin = [{ bearer: [] }];
+
+export function customerRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authenticator, key: SigningKey): void {
+  app.post(
+    '/v1/customers',
+    {
+      schema: {
+        summary: 'Create a customer with recorded consent',
+        tags: ['customers'],
+        security: admin,
+        body: Type.Object(
+          { customerId: Type.Optional(Id), consent: Consent, trust: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('trusted')])) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      auth.admin(req);
+      const r = await createCustomer(ctx, req.body as Parameters<typeof createCustomer>[1]);
+      return reply.code(r.created ? 201 : 200).send({ customerId: r.customerId, status: r.created ? 'created' : 'exists' });
+    },
+  );
+  app.post(
+    '/v1/customers/:id/enrolments',
+    { bodyLimit: ctx.cfg.enrolBodyBytesMax, schema: { summary: 'Enrol a palm template or face embedding (or photos)', tags: ['customers'], security: admin, params: IdParams, body: EnrolSchema } },
+    async (req, reply) => {
+      auth.admin(req);
+      const { id } = req.params as { id: string };
+      return reply.code(201).send({ customerId: id, ...(await enrol(ctx, id, req.body as EnrolBody)) });
+    },
+  );
+  app.delete('/v1/customers/:id', { schema: { summary: 'Erase a customer\'s biometrics', tags: ['customers'], security: admin, params: IdParams } }, async (req) => {
+    auth.admin(req);
+    const { id } = req.params as { id: string };
+    return { customerId: id, erased: true, ...(await erase(ctx, id)) };
+  });
+  app.post(
+    '/v1/customers/:id/entry-tokens',
+    { schema: { summary: 'Issue an app entry token (JWS ES256)', tags: ['customers'], security: admin, params: IdParams, body: Type.Object({ storeId: Id }, { additionalProperties: false }) } },
+    async (req, reply) => {
+      auth.admin(req);
+      const { id } = req.params as { id: string };
+      const { storeId } = req.body as { storeId: string };
+      if (!ctx.stores.has(storeId)) throw new TeburaError(CloudErrors.NOT_FOUND, 'not_found', `store ${storeId} not found`);
+      await liveCustomer(ctx, id);
+      const t = await issueEntryToken(key, id, storeId, ctx.clock.now(), ctx.cfg.entryTokenTtlS);
+      return reply.code(201).send({ token: t.token, expiresAt: t.expiresAt });
+    },
+  );
+  app.get(CloudPaths.entryKeys(), { schema: { summary: 'Public keys for entry tokens (JWKS)', tags: ['customers'] } }, () => jwksOf(key));
+  app.get('/v1/customers/:id/standing', { schema: { summary: 'Unpaid balance and open disputes', tags: ['customers'], security: admin, params: IdParams } }, async (req) => {
+    auth.adminOrStore(req);
+    return standing(ctx, (req.params as { id: string }).id);
+  });
+  app.get(
+    '/v1/customers/:id/receipts',
+    { schema: { summary: 'A customer\'s receipts, newest first', tags: ['customers'], security: admin, params: IdParams, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }) } },
+    async (req) => {
+      auth.admin(req);
+      return { receipts: await receiptsOf(ctx, (req.params as { id: string }).id, (req.query as { limit: number }).limit) };
+    },
+  );
+  app.post(
+    '/v1/receipts/:id/disputes',
+    {
+      schema: {
+        summary: 'Dispute a receipt line',
+        tags: ['disputes'],
+        security: admin,
+        params: IdParams,
+        body: Type.Object({ sku: Id, reason: Type.String({ minLength: 1, maxLength: 500 }), disputeId: Type.Optional(Id) }, { additionalProperties: false }),
+      },
+    },
+    async (req, reply) => {
+      auth.admin(req);
+      const r = await openDispute(ctx, (req.params as { id: string }).id, req.body as { sku: string; reason: string; disputeId?: string });
+      return reply.code(r.created ? 201 : 200).send(r);
+    },
+  );
+  app.post(
+    '/v1/admin/disputes/:id/resolve',
+    { schema: { summary: 'Resolve a dispute: refund the line or not', tags: ['disputes'], security: admin, params: IdParams, body: Type.Object({ refund: Type.Boolean() }, { additionalProperties: false }) } },
+    async (req) => {
+      auth.admin(req);
+      return resolveDispute(ctx, (req.params as { id: string }).id, (req.body as { refund: boolean }).refund);
+    },
+  );
+}

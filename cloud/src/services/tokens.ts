@@ -1,0 +1,55 @@
+/**
+ * App entry tokens: JWS ES256 with EntryTokenClaims. The key pair is made on
+ * first start and kept in the database, so every cloud process signs with the
+ * same key and the edge's cached JWKS stays valid across restarts.
+ */
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { ENTRY_TOKEN_ALG, type EntryTokenClaims } from '@tebura/contract';
+import type { SqlDb } from '../db/sql.js';
+
+type PrivateKey = Parameters<SignJWT['sign']>[0];
+
+export interface SigningKey {
+  kid: string;
+  privateKey: PrivateKey;
+  publicJwk: JWK;
+}
+
+export async function loadOrCreateSigningKey(db: SqlDb, now: number): Promise<SigningKey> {
+  const select = 'SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE alg = ? ORDER BY created_at, kid LIMIT 1';
+  let row = (await db.all<{ kid: string; private_jwk: string; public_jwk: string }>(select, [ENTRY_TOKEN_ALG]))[0];
+  if (row === undefined) {
+    const pair = await generateKeyPair(ENTRY_TOKEN_ALG, { extractable: true });
+    const kid = `k_${randomUUID()}`;
+    await db.run('INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING', [
+      kid,
+      ENTRY_TOKEN_ALG,
+      JSON.stringify(await exportJWK(pair.privateKey)),
+      JSON.stringify(await exportJWK(pair.publicKey)),
+      now,
+    ]);
+    // Another process may have made one first: everyone uses the oldest.
+    row = (await db.all<{ kid: string; private_jwk: string; public_jwk: string }>(select, [ENTRY_TOKEN_ALG]))[0];
+    if (row === undefined) throw new Error('signing key not persisted');
+  }
+  const privateKey = (await importJWK(JSON.parse(row.private_jwk) as JWK, ENTRY_TOKEN_ALG)) as PrivateKey;
+  return { kid: row.kid, privateKey, publicJwk: JSON.parse(row.public_jwk) as JWK };
+}
+
+export function jwksOf(key: SigningKey): { keys: JWK[] } {
+  return { keys: [{ ...key.publicJwk, kid: key.kid, alg: ENTRY_TOKEN_ALG, use: 'sig' }] };
+}
+
+export async function issueEntryToken(key: SigningKey, customerId: string, storeId: string, nowMs: number, ttlS: number): Promise<{ token: string; expiresAt: number; jti: string }> {
+  const iat = Math.floor(nowMs / 1000);
+  const claims: EntryTokenClaims = { sub: customerId, store: storeId, jti: randomUUID(), iat, exp: iat + ttlS };
+  const token = await new SignJWT({ store: claims.store })
+    .setProtectedHeader({ alg: ENTRY_TOKEN_ALG, kid: key.kid, typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setJti(claims.jti)
+    .setIssuedAt(claims.iat)
+    .setExpirationTime(claims.exp)
+    .sign(key.privateKey);
+  return { token, expiresAt: claims.exp * 1000, jti: claims.jti };
+}

@@ -1,0 +1,34 @@
+import { systemClock, type Clock } from '@tebura/contract';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { CloudConfig } from './config.js';
+import type { FaceEmbedder } from './context.js';
+import { buildCloudApp, type CloudStats } from './http/app.js';
+import type { SandboxScript } from './payments/sandbox.js';
+import { sweepPending } from './services/settle.js';
+
+export interface RunningCloud {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+  stats(): Promise<CloudStats>;
+}
+
+/** Receipts left 'pending' by a crash are settled at start, in bounded rounds. */
+export const START_SWEEP_ROUNDS_MAX = 100;
+
+export async function startCloud(
+  cfg: Readonly<CloudConfig>,
+  deps: { clock?: Clock; faceEmbedder?: FaceEmbedder; logger?: FastifyBaseLogger; sandboxScript?: SandboxScript } = {},
+): Promise<RunningCloud> {
+  const built = await buildCloudApp(cfg, { ...deps, clock: deps.clock ?? systemClock });
+  try {
+    for (let i = 0; i < START_SWEEP_ROUNDS_MAX; i++) {
+      if ((await sweepPending(built.ctx, 1000)) === 0) break;
+    }
+    const url = await built.app.listen({ host: cfg.host, port: cfg.port });
+    return { url, app: built.app, close: built.close, stats: built.stats };
+  } catch (e) {
+    await built.close();
+    throw e;
+  }
+}
