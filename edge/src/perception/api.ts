@@ -75,6 +75,8 @@ export interface Perception {
   people(): { trackId: string; sessionId: string | null; x: number; y: number }[];
   /** For the console: current filtered weight per plate. */
   plateWeights(): Record<string, number>;
+  /** Optional counters for metrics (events, reviews, dropped input, sink errors ...). */
+  stats?(): Record<string, number>;
 }
 
 export type PerceptionFactory = (layout: StoreLayout, clock: Clock, sink: PerceptionSink) => Perception;

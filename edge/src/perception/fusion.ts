@@ -1,0 +1,118 @@
+/**
+ * Fusion of one settled shelf event: who (association), what (product inference
+ * with the shopper's cart and camera hints), and whether that is sure enough for
+ * the cart or needs a human.
+ */
+import type { Clock, StoreLayout } from '@tebura/contract';
+import type { CartDelta, PerceptionSink, ReviewCandidate } from './api.js';
+import { associate, type AssociationResult } from './association.js';
+import type { Bindings } from './binding.js';
+import type { HintBuffer } from './hints.js';
+import type { Hypothesis, ProductInference } from './product-inference.js';
+import type { ShelfEvent } from './shelf-events.js';
+import type { Track, Tracker } from './tracker.js';
+import type { PerceptionTuning } from './tuning.js';
+
+export interface FusionStats {
+  weightMsgs: number;
+  unknownDevice: number;
+  shelfEvents: number;
+  cartDeltas: number;
+  reviews: number;
+  sinkErrors: number;
+  frames: number;
+}
+
+export interface FusionContext {
+  layout: StoreLayout;
+  clock: Clock;
+  sink: PerceptionSink;
+  tuning: PerceptionTuning;
+  tracker: Tracker;
+  bindings: Bindings;
+  inference: ProductInference;
+  hints: HintBuffer;
+  plates: Map<string, { x: number; y: number }>;
+  /** Tracks lost or gone out, kept a little for late-settling events. */
+  retired: { track: Track; ts: number }[];
+  /** What perception put in each session's cart: the prior for put-backs. */
+  carts: Map<string, Map<string, number>>;
+  stats: FusionStats;
+}
+
+export function fuseEvent(ctx: FusionContext, e: ShelfEvent): void {
+  const { tuning } = ctx;
+  const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
+  const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
+  const assoc = associate(plateXY, e.startTs, e.endTs, candidates, ctx.layout.reachM, tuning);
+  const top = assoc.sessions[0];
+  const cart = top?.sessionId ? ctx.carts.get(top.sessionId) : undefined;
+  const hints = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
+  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, noiseG: e.noiseG, hints, cart });
+  const best = hyps[0];
+  const putBack = e.deltaG > 0;
+
+  let reason: string | null = null;
+  if (!best || best.items.length === 0) reason = 'UNKNOWN_WEIGHT';
+  else if (!top) reason = 'NO_SHOPPER';
+  else if (top.sessionId === null) reason = 'UNKNOWN_SHOPPER';
+  else if (best.probability * top.probability < tuning.confidenceMin) {
+    reason = best.probability < top.probability ? 'AMBIGUOUS_SKU' : 'AMBIGUOUS_SHOPPER';
+  } else if (putBack && best.items.some((it) => (cart?.get(it.sku) ?? 0) < it.count)) {
+    reason = 'PUTBACK_NOT_IN_CART';
+  }
+  if (reason !== null || !best || !top || top.sessionId === null) {
+    review(ctx, e, reason ?? 'NO_SHOPPER', hyps, assoc);
+    return;
+  }
+  const sessionId = top.sessionId;
+  const confidence = best.probability * top.probability;
+  const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
+  ctx.carts.set(sessionId, sessionCart);
+  best.items.forEach((it, i) => {
+    const quantityDelta = putBack ? -it.count : it.count;
+    sessionCart.set(it.sku, Math.max(0, (sessionCart.get(it.sku) ?? 0) + quantityDelta));
+    const delta: CartDelta = {
+      eventId: best.items.length === 1 ? e.eventId : `${e.eventId}#${i}`,
+      sessionId,
+      sku: it.sku,
+      quantityDelta,
+      confidence,
+      settledAt: e.endTs,
+      emittedAt: ctx.clock.now(),
+    };
+    ctx.stats.cartDeltas++;
+    safeSink(ctx, () => ctx.sink.cartDelta(delta));
+  });
+}
+
+function review(ctx: FusionContext, e: ShelfEvent, reason: string, hyps: Hypothesis[], assoc: AssociationResult): void {
+  const skuCandidates: ReviewCandidate['skuCandidates'] = [];
+  for (const h of hyps) {
+    for (const it of h.items) skuCandidates.push({ sku: it.sku, quantity: e.deltaG > 0 ? -it.count : it.count, probability: h.probability });
+  }
+  const item: ReviewCandidate = {
+    eventId: e.eventId,
+    reason,
+    plateIds: e.plateIds,
+    deltaG: e.deltaG,
+    window: { startTs: e.startTs, endTs: e.endTs },
+    skuCandidates,
+    shopperCandidates: assoc.sessions.filter((s) => s.sessionId !== null).map((s) => ({ sessionId: s.sessionId!, probability: s.probability })),
+    evidence: {
+      weightTrace: e.trace,
+      tracks: assoc.tracks.map((t) => ({ sessionId: t.sessionId, trackId: t.trackId, x: t.x, y: t.y, ts: t.ts })),
+    },
+  };
+  ctx.stats.reviews++;
+  safeSink(ctx, () => ctx.sink.review(item));
+}
+
+/** The sink is the node's code: its failure must not stop perception for the other events. */
+function safeSink(ctx: FusionContext, call: () => void): void {
+  try {
+    call();
+  } catch {
+    ctx.stats.sinkErrors++;
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '@tebura/contract';
+import { fixtureLayout } from './fixtures.js';
+import { createPerception } from './index.js';
+import { runScenario, type ScenarioSpec } from './scenario.js';
+
+const layout = fixtureLayout({ noiseSigmaG: 1 });
+const T0 = 1_700_000_000_000;
+const gateIn = { x: 1, y: 0.5 };
+const gateOut = { x: 8, y: 0.5 };
+// g1s1p3 (sku-003, 250 g) is at x 3.5, y 3.3; a shopper in front of it stands at y 2.6.
+
+function oneShopper(over: Partial<ScenarioSpec> = {}): ScenarioSpec {
+  return {
+    layout,
+    seed: 5,
+    durationMs: 11_000,
+    walkers: [
+      [
+        { ts: T0, ...gateIn },
+        { ts: T0 + 1000, ...gateIn },
+        { ts: T0 + 4000, x: 3.5, y: 2.6 },
+        { ts: T0 + 7000, x: 3.5, y: 2.6 },
+        { ts: T0 + 10_000, ...gateOut },
+      ],
+    ],
+    picks: [{ plateId: 'g1s1p3', atMs: T0 + 5000, deltaG: -250 }],
+    admits: [{ sessionId: 's1', gateId: 'gate-in', people: 1, ts: T0 + 500 }],
+    crossings: [
+      { gateId: 'gate-in', direction: 'in', ts: T0 + 1000 },
+      { gateId: 'gate-out', direction: 'out', ts: T0 + 10_000 },
+    ],
+    ...over,
+  };
+}
+
+describe('createPerception end to end', () => {
+  it('admits one shopper at the gate, puts the pick in their cart promptly and names them at the exit', () => {
+    const r = runScenario(oneShopper(), createPerception);
+    expect(r.reviews).toEqual([]);
+    expect(r.deltas).toHaveLength(1);
+    const d = r.deltas[0]!;
+    expect(d).toMatchObject({ sessionId: 's1', sku: 'sku-003', quantityDelta: 1 });
+    expect(d.confidence).toBeGreaterThanOrEqual(0.8);
+    // The hand left at ~5.5 s; settled within the stable window plus decay.
+    expect(d.settledAt - (T0 + 5500)).toBeLessThan(700);
+    // One 12-sample packet at 60 Hz is 200 ms: emission waits at most for the packet that settles it.
+    expect(d.emittedAt - d.settledAt).toBeLessThanOrEqual(200);
+    expect(r.exits).toEqual([{ gateId: 'gate-out', ts: T0 + 10_000, sessionId: 's1' }]);
+  });
+
+  it('keeps the shopper through camera misses and label switches', () => {
+    const r = runScenario(oneShopper({ seed: 9, missRate: 0.3, idSwitchRate: 0.05 }), createPerception);
+    expect(r.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta])).toEqual([['s1', 'sku-003', 1]]);
+    expect(r.exits[0]!.sessionId).toBe('s1');
+  });
+
+  it('sends a pick nobody admitted was near to review as NO_SHOPPER or UNKNOWN_SHOPPER', () => {
+    const r = runScenario(oneShopper({ admits: [] }), createPerception);
+    expect(r.deltas).toEqual([]);
+    expect(r.reviews).toHaveLength(1);
+    expect(['NO_SHOPPER', 'UNKNOWN_SHOPPER']).toContain(r.reviews[0]!.reason);
+    expect(r.reviews[0]!.skuCandidates[0]).toMatchObject({ sku: 'sku-003', quantity: 1 });
+  });
+
+  it('snapshot and restore keep the binding across a restart', () => {
+    const spec = oneShopper();
+    const first = runScenario({ ...spec, durationMs: 4500, picks: [], crossings: spec.crossings.slice(0, 1) }, createPerception);
+    const snap = JSON.parse(JSON.stringify(first.perception.snapshot())) as ReturnType<typeof first.perception.snapshot>;
+    const second = runScenario(spec, (l, c, s) => {
+      const p = createPerception(l, c, s);
+      p.restore(snap);
+      return p;
+    });
+    expect(second.deltas.map((d) => d.sessionId)).toEqual(['s1']);
+    expect(() => createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} }).restore({ version: 1, data: { tracks: 3 } })).toThrow(/snapshot invalid/);
+  });
+
+  it('settle resolves at once when nothing is pending and within its bound otherwise', async () => {
+    const p = createPerception(layout, new ManualClock(T0), { cartDelta: () => {}, review: () => {} });
+    const t = Date.now();
+    await p.settle('nobody', 5000);
+    expect(Date.now() - t).toBeLessThan(100);
+  });
+});

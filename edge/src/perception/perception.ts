@@ -1,0 +1,206 @@
+/**
+ * Perception and fusion for one store: shelf events + tracks + hints -> cart deltas
+ * or review items. Synchronous and allocation-light on the weight path; the only
+ * timers are the bounded waits of settle().
+ */
+import type { CameraDetections, Clock, LoadCellWeight, ProductHints, StoreLayout } from '@tebura/contract';
+import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
+import { Bindings } from './binding.js';
+import { fuseEvent, type FusionContext } from './fusion.js';
+import { HintBuffer } from './hints.js';
+import { ProductInference } from './product-inference.js';
+import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
+import { restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { Tracker, type Track } from './tracker.js';
+import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
+
+/** settle() callers waiting at once; beyond it a new waiter resolves at once. */
+export const SETTLE_WAITERS_MAX = 1024;
+
+interface Waiter {
+  sessionId: string;
+  resolve: () => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class StorePerception implements Perception {
+  readonly ctx: FusionContext;
+  private readonly detectors = new Map<string, ShelfEventDetector>();
+  private readonly events: ShelfEvent[] = [];
+  private waiters: Waiter[] = [];
+
+  constructor(layout: StoreLayout, clock: Clock, sink: PerceptionSink, tuning: PerceptionTuning) {
+    const tracker = new Tracker(tuning);
+    const plates = new Map<string, { x: number; y: number }>();
+    for (const g of layout.gondolas) {
+      for (const sh of g.shelves) {
+        this.detectors.set(sh.loadCell.deviceId, new ShelfEventDetector(sh, tuning));
+        for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y });
+      }
+    }
+    this.ctx = {
+      layout,
+      clock,
+      sink,
+      tuning,
+      tracker,
+      bindings: new Bindings(layout.gates, tracker, tuning),
+      inference: new ProductInference(layout, tuning),
+      hints: new HintBuffer(tuning.hintsMax),
+      plates,
+      retired: [],
+      carts: new Map(),
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0 },
+    };
+  }
+
+  onWeight(msg: LoadCellWeight): void {
+    const det = this.detectors.get(msg.deviceId);
+    this.ctx.stats.weightMsgs++;
+    if (!det) {
+      this.ctx.stats.unknownDevice++;
+      return;
+    }
+    const events = this.events;
+    events.length = 0;
+    det.ingest(msg, events);
+    for (const e of events) {
+      this.ctx.stats.shelfEvents++;
+      fuseEvent(this.ctx, e);
+    }
+    if (this.waiters.length > 0) this.checkWaiters();
+  }
+
+  onDetections(msg: CameraDetections): void {
+    const { tracker, bindings } = this.ctx;
+    this.ctx.stats.frames++;
+    const started = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
+    bindings.afterFrame(msg.ts, started);
+    for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
+  }
+
+  onHints(msg: ProductHints): void {
+    this.ctx.hints.add(msg);
+  }
+
+  admit(sessionId: string, gateId: string, people: number, ts: number): void {
+    if (!this.ctx.carts.has(sessionId)) this.ctx.carts.set(sessionId, new Map());
+    this.ctx.bindings.admit(sessionId, gateId, people, ts);
+  }
+
+  onCrossing(gateId: string, direction: 'in' | 'out', ts: number): { sessionId: string | null } {
+    const { bindings, tracker, tuning } = this.ctx;
+    const gate = bindings.gate(gateId);
+    if (!gate) return { sessionId: null };
+    if (direction === 'in') {
+      if (gate.kind === 'entry') bindings.crossedIn(gateId, ts);
+      return { sessionId: null };
+    }
+    let best: Track | null = null;
+    let bestD = tuning.gateRadiusM;
+    for (const t of tracker.tracks()) {
+      if (t.sessionId === null || ts - t.lastTs > tuning.trackMissMaxMs) continue;
+      const q = tracker.predict(t, ts);
+      const d = Math.hypot(q.x - gate.x, q.y - gate.y);
+      if (d <= bestD) {
+        bestD = d;
+        best = t;
+      }
+    }
+    if (!best) return { sessionId: null };
+    // The person is outside now: later detections near the door must not re-match them.
+    tracker.remove(best.id);
+    this.ctx.retired.push({ track: best, ts });
+    return { sessionId: best.sessionId };
+  }
+
+  settle(sessionId: string, timeoutMs: number): Promise<void> {
+    if (!this.hasPendingNear(sessionId) || this.waiters.length >= SETTLE_WAITERS_MAX) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const w: Waiter = {
+        sessionId,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve();
+        }, timeoutMs),
+      };
+      this.waiters.push(w);
+    });
+  }
+
+  release(sessionId: string): void {
+    const { tracker, bindings, carts } = this.ctx;
+    for (const t of [...tracker.tracks()]) if (t.sessionId === sessionId) tracker.remove(t.id);
+    this.ctx.retired = this.ctx.retired.filter((r) => r.track.sessionId !== sessionId);
+    bindings.forget(sessionId);
+    carts.delete(sessionId);
+  }
+
+  snapshot(): PerceptionSnapshot {
+    return takeSnapshot(this.ctx);
+  }
+
+  restore(s: PerceptionSnapshot): void {
+    restoreSnapshot(this.ctx, s);
+  }
+
+  people(): { trackId: string; sessionId: string | null; x: number; y: number }[] {
+    return this.ctx.tracker
+      .tracks()
+      .filter((t) => t.hits >= 2 || t.sessionId !== null)
+      .map((t) => ({ trackId: t.id, sessionId: t.sessionId, x: t.x, y: t.y }));
+  }
+
+  plateWeights(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const det of this.detectors.values()) {
+      det.shelf.plates.forEach((p, i) => {
+        const m = det.plates.mean(i);
+        if (!Number.isNaN(m)) out[p.id] = Math.round(m * 10) / 10;
+      });
+    }
+    return out;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.ctx.stats, tracks: this.ctx.tracker.tracks().length, orphans: this.ctx.bindings.orphans.length };
+  }
+
+  private retire(t: Track, ts: number): void {
+    this.ctx.bindings.lost(t);
+    const keep = this.ctx.tuning.retiredKeepMs;
+    this.ctx.retired = this.ctx.retired.filter((r) => ts - r.ts <= keep);
+    this.ctx.retired.push({ track: t, ts });
+  }
+
+  /** Is any shelf event in progress within reach of this session's people? */
+  private hasPendingNear(sessionId: string): boolean {
+    const { tracker, retired, plates, layout } = this.ctx;
+    const where = tracker.tracks().filter((t) => t.sessionId === sessionId) as { x: number; y: number }[];
+    for (const r of retired) if (r.track.sessionId === sessionId) where.push(r.track);
+    if (where.length === 0) return false;
+    for (const det of this.detectors.values()) {
+      if (det.plates.busy === 0) continue;
+      for (const id of det.busyPlateIds()) {
+        const p = plates.get(id);
+        if (p && where.some((w) => Math.hypot(w.x - p.x, w.y - p.y) <= layout.reachM * 1.5)) return true;
+      }
+    }
+    return false;
+  }
+
+  private checkWaiters(): void {
+    const done = this.waiters.filter((w) => !this.hasPendingNear(w.sessionId));
+    if (done.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !done.includes(w));
+    for (const w of done) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+}
+
+export function createPerceptionWith(layout: StoreLayout, clock: Clock, sink: PerceptionSink, tuning: Partial<PerceptionTuning> = {}): StorePerception {
+  return new StorePerception(layout, clock, sink, { ...DEFAULT_TUNING, ...tuning });
+}

@@ -1,0 +1,49 @@
+/**
+ * What must survive a kill -9: which tracks carry which session, admissions still
+ * waiting for people, lost sessions waiting to re-bind, and the cart perception
+ * believes each session holds (the put-back prior). Plate baselines are not kept:
+ * they re-learn from the first 250 ms of samples.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { PerceptionSnapshot } from './api.js';
+import type { FusionContext } from './fusion.js';
+
+const SnapshotData = Type.Object({
+  tracks: Type.Array(Type.Object({ id: Type.String(), x: Type.Number(), y: Type.Number(), lastTs: Type.Number(), sessionId: Type.String() })),
+  pending: Type.Array(Type.Object({ sessionId: Type.String(), gateId: Type.String(), remaining: Type.Integer({ minimum: 0 }), ts: Type.Number() })),
+  orphans: Type.Array(Type.Object({ sessionId: Type.String(), x: Type.Number(), y: Type.Number(), ts: Type.Number() })),
+  carts: Type.Array(Type.Object({ sessionId: Type.String(), lines: Type.Array(Type.Tuple([Type.String(), Type.Integer()])) })),
+});
+type SnapshotData = Static<typeof SnapshotData>;
+
+export function takeSnapshot(ctx: FusionContext): PerceptionSnapshot {
+  const data: SnapshotData = {
+    tracks: ctx.tracker
+      .tracks()
+      .filter((t) => t.sessionId !== null)
+      .map((t) => ({ id: t.id, x: t.x, y: t.y, lastTs: t.lastTs, sessionId: t.sessionId! })),
+    pending: ctx.bindings.pending.map((p) => ({ ...p })),
+    orphans: ctx.bindings.orphans.map((o) => ({ ...o })),
+    carts: [...ctx.carts].map(([sessionId, lines]) => ({ sessionId, lines: [...lines] })),
+  };
+  return { version: 1, data };
+}
+
+/** Throws on a malformed snapshot: the node decides whether to start empty. */
+export function restoreSnapshot(ctx: FusionContext, s: PerceptionSnapshot): void {
+  if (s.version !== 1 || !Value.Check(SnapshotData, s.data)) {
+    const first = [...Value.Errors(SnapshotData, s.data)][0];
+    throw new Error(`perception snapshot invalid at ${first?.path ?? '/'}: ${first?.message ?? 'version'}`);
+  }
+  const d = s.data;
+  for (const t of d.tracks) {
+    // A live track may already carry this person if restore comes late: keep one.
+    if (ctx.tracker.get(t.id)) ctx.tracker.remove(t.id);
+    ctx.tracker.add(t);
+  }
+  ctx.bindings.pending = d.pending.map((p) => ({ ...p }));
+  ctx.bindings.orphans = d.orphans.map((o) => ({ ...o }));
+  ctx.carts.clear();
+  for (const c of d.carts) ctx.carts.set(c.sessionId, new Map(c.lines));
+}
