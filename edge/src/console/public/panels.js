@@ -22,15 +22,16 @@ export function renderCarts(root, carts, ctx) {
     const tax = estimateTax(c.lines, ctx.products, ctx.taxRates);
     const items = c.lines.reduce((s, l) => s + l.quantity, 0);
     const table = linesTable(c.lines, ctx.currency);
-    const row = (cls, label, amount) => el('tr', { class: cls }, el('td'), el('td', { text: label }), el('td'), el('td', { class: 'num', text: money(amount, ctx.currency) }));
+    const row = (rowClass, amountClass, label, amount) =>
+      el('tr', { class: rowClass }, el('td'), el('td', { text: label }), el('td'), el('td', { class: `num ${amountClass}`, text: money(amount, ctx.currency) }));
     table.append(
-      row('total', `Subtotal, ${items} item${items === 1 ? '' : 's'} (excl. tax)`, subtotal),
-      row('sub', 'est. tax', tax),
-      row('sub', 'est. total incl. tax', subtotal + tax));
+      row('total', 'cart-subtotal', 'Subtotal (excl. tax)', subtotal),
+      row('sub', 'cart-tax', 'est. tax', tax),
+      row('sub', 'cart-total', 'est. total incl. tax', subtotal + tax));
     return el('div', { class: 'card cart', 'data-session': c.sessionId },
       el('div', { class: 'card-head' },
         el('span', {}, el('span', { class: 'chip', style: `background:${sessionColour(c.sessionId)}` }), el('span', { class: 'sid', text: shortId(c.sessionId), title: c.sessionId })),
-        el('span', { class: 'muted', text: `${c.customerId}${c.guests ? ` +${c.guests}` : ''} · in ${clockTime(c.openedAt)}` })),
+        el('span', { class: 'muted', text: `${c.customerId}${c.guests ? ` +${c.guests}` : ''} · ${items} item${items === 1 ? '' : 's'} · in ${clockTime(c.openedAt)}` })),
       c.lines.length ? table : el('div', { class: 'empty', text: 'Nothing taken yet.' }),
       c.pendingReviews ? el('div', { class: 'pending', text: `${c.pendingReviews} event(s) awaiting review` }) : null);
   }));
