@@ -22,7 +22,7 @@ export interface AppTokenMatcherOptions {
   jtis: JtiStore;
   usedJtisMax: number;
   /** Keys accepted without the cloud. */
-  staticKeys?: { keys: readonly Record<string, unknown>[] };
+  staticKeys?: { keys: readonly unknown[] };
   cloud?: { url: string; fetch: typeof fetch; cacheMs: number; timeoutMs: number };
   /** Leeway for clock skew between the cloud and this store. */
   clockToleranceS?: number;
