@@ -77,10 +77,10 @@ export function customerRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authen
   });
   app.get(
     '/v1/customers/:id/receipts',
-    { schema: { summary: 'A customer\'s receipts, newest first', tags: ['customers'], security: admin, params: IdParams, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) }) } },
+    { schema: { summary: 'A customer\'s receipts, newest first', tags: ['customers'], security: admin, params: IdParams, querystring: Type.Object({ limit: Type.String({ pattern: '^[0-9]{1,3}$', default: '50' }) }) } },
     async (req) => {
       auth.admin(req);
-      return { receipts: await receiptsOf(ctx, (req.params as { id: string }).id, (req.query as { limit: number }).limit) };
+      return { receipts: await receiptsOf(ctx, (req.params as { id: string }).id, Math.max(1, Number((req.query as { limit: string }).limit))) };
     },
   );
   app.post(

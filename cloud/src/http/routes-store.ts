@@ -61,14 +61,15 @@ export function storeRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authentic
         summary: 'Enrolments, deletions and disputes newer than `since`',
         tags: ['sync'],
         params: StoreParams,
-        querystring: Type.Object({ since: Type.Integer({ minimum: 0, default: 0 }) }),
+        // Query strings arrive as text and body coercion is off (money must not coerce), so parse here.
+        querystring: Type.Object({ since: Type.String({ pattern: '^[0-9]{1,15}$', default: '0' }) }),
         security: [{ bearer: [] }],
       },
     },
     async (req) => {
       const { storeId } = req.params as { storeId: string };
       auth.store(req, storeId);
-      return syncFor(ctx, storeId, (req.query as { since: number }).since);
+      return syncFor(ctx, storeId, Number((req.query as { since: string }).since));
     },
   );
 }

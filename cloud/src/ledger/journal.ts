@@ -40,6 +40,8 @@ export async function postEntry(q: SqlRunner, e: JournalEntry): Promise<boolean>
   const exists = await one(q, 'SELECT 1 AS x FROM journal_entries WHERE store_id = ? AND entry_id = ?', [e.storeId, e.entryId]);
   if (exists !== undefined) return false;
   const postings = e.postings.filter((p) => p.amountMinor !== 0);
+  // A zero-value record (free items, a correction that nets out) moves no money.
+  if (postings.length === 0) return false;
   const sum = postings.reduce((s, p) => s + p.amountMinor, 0);
   if (postings.length < 2 || sum !== 0 || postings.some((p) => !Number.isSafeInteger(p.amountMinor))) {
     throw new TeburaError(CloudErrors.UNBALANCED, 'internal', `entry ${e.entryId} does not balance (sum ${sum})`);
