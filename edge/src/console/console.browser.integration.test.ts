@@ -107,7 +107,33 @@ describe('console page in chromium', () => {
     // Nothing spills out of the window: the page itself never scrolls.
     const scroll = await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]');
     expect(scroll).toEqual([1280, 800]);
+    expect(await page.locator('[data-stat="sessionsOpen"] b').textContent()).toBe('3');
     await page.screenshot({ path: SCREENSHOT });
     expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
+
+describe('a client the node outruns', () => {
+  it('is cut off, reconnects by itself and reloads the state over REST', async () => {
+    const slow = new FakeConsoleSource(`store-slow-${Math.random().toString(36).slice(2, 8)}`);
+    // A socket that always looks full: every event queues, the 4th overflows.
+    const srv = await startConsole(slow, { host: '127.0.0.1', port: 0, sse: { socketBufferBytesMax: 0, clientQueueLengthMax: 3, retryMs: 200 } });
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await p.goto(`${srv.url}/`);
+      await p.locator('[data-gondola="g1"]').waitFor();
+      await until(() => slow.listeners.size === 1);
+      for (let i = 1; i <= 4; i++) {
+        slow.putCart({ sessionId: `s-${i}`, customerId: `c-${i}`, guests: 0, openedAt: Date.now(), pendingReviews: 0, lines: [] });
+      }
+      // None of these events reached the page over SSE; the reload after the reconnect brings all four.
+      await p.locator('.cart[data-session="s-4"]').waitFor({ timeout: 10_000 });
+      expect(await p.locator('.cart').count()).toBe(4);
+      const stats = (await (await fetch(`${srv.url}/api/stats`)).json()) as { stats: Record<string, number> };
+      expect(stats.stats['console.sse.clients_overflowed']).toBeGreaterThanOrEqual(1);
+    } finally {
+      await p.close();
+      await srv.close();
+    }
   }, 60_000);
 });

@@ -74,9 +74,22 @@ export function renderDevices(root, devices, nowMs) {
       el('td', { class: 'muted', text: d.lastSeen === null ? '—' : `${Math.max(0, Math.round((nowMs - d.lastSeen) / 1000))} s ago` }))));
 }
 
-/** The top-bar counters: the node's stats, most useful first, console internals left out. */
+// The node's most telling numbers first (names from edge/src/node/stats.ts);
+// any others follow until the bar is full. Console internals stay in the tooltip.
+const PREFERRED_STATS = ['sessionsOpen', 'receipts', 'reviewItems', 'msgsPerS', 'eventToCartMs.p99', 'rejected', 'duplicates', 'outboxPending', 'gateDeny'];
+const COUNTERS_SHOWN_MAX = 8;
+
+function statLabel(key) {
+  return key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[._]/g, ' ').toLowerCase();
+}
+
 export function renderCounters(root, stats) {
-  const entries = Object.entries(stats).filter(([k]) => !k.startsWith('console.'));
-  const shown = entries.slice(0, 8);
-  root.replaceChildren(...shown.map(([k, v]) => el('span', { 'data-stat': k }, k.replace(/_/g, ' '), el('b', { text: Number.isInteger(v) ? String(v) : v.toFixed(2) }))));
+  const keys = Object.keys(stats).filter((k) => !k.startsWith('console.') && !k.endsWith('.count'));
+  const ordered = [...PREFERRED_STATS.filter((k) => k in stats), ...keys.filter((k) => !PREFERRED_STATS.includes(k))];
+  const shown = ordered.slice(0, COUNTERS_SHOWN_MAX);
+  root.title = Object.entries(stats).map(([k, v]) => `${k}: ${v}`).join('\n');
+  root.replaceChildren(...shown.map((k) => {
+    const v = stats[k];
+    return el('span', { 'data-stat': k }, statLabel(k), el('b', { text: Number.isInteger(v) ? String(v) : v.toFixed(1) }));
+  }));
 }

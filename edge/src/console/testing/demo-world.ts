@@ -56,7 +56,8 @@ export class DemoWorld {
     ];
     s.reviewMap.set(second.reviewId, second);
     for (let i = 0; i < 3; i++) s.receiptList.push(this.receipt(`s-old${i}`, nowMs - (i + 2) * 240_000));
-    s.statsRecord = { sessions_open: 3, sessions_today: 41, receipts_today: 38, review_rate_pct: 4.2, ingest_msgs_per_s: 183.4, outbox_pending: 0 };
+    // Names as the node reports them (edge/src/node/stats.ts).
+    s.statsRecord = { messages: 81234, rejected: 2, duplicates: 17, sessionsOpen: 3, receipts: 38, reviewItems: 4, outboxPending: 0, msgsPerS: 183.4, 'eventToCartMs.count': 120, 'eventToCartMs.p99': 41 };
     this.nextEventMs = nowMs + 3000;
   }
 
