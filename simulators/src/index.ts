@@ -1,1 +1,13 @@
-export {};
+/**
+ * @tebura/sim: the virtual store. Raw signals out over MQTT through the contract,
+ * ground truth to a separate file, recordings, replay, scoring and the AiFi converter.
+ */
+export { Scenario, scenarioProblems } from './scenario.js';
+export { loadStore, loadScenario, parseStore, parseScenario } from './load.js';
+export { population, facePeople, palmScan, PALM_TEMPLATE_DIM, PALM_TEMPLATE_FORMAT, type ShopperIdentity } from './population.js';
+export { SimEngine, LEAD_IN_MS, type OutMsg, type FacePhoto, type DecisionLike, type EngineConfig } from './engine.js';
+export { generateTraffic, openEveryone, type GenerateOptions, type GenerateResult } from './generate.js';
+export { runSimulation, DECISION_WAIT_MS_DEFAULT, type SimHooks, type SimRunOptions, type SimRunSummary, type SimProgress } from './run.js';
+export { replay, readRecording, RecordingWriter, recordLine, RECORDING_FORMAT, RECORDING_VERSION, type RecordingHeader, type RecordedMessage } from './record.js';
+export { loadFacePhotos, gatePhoto, sniffMime } from './faces.js';
+export type { GroundTruth, TruthSession, TruthEvent, BasketLine } from './truth.js';

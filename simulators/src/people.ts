@@ -1,0 +1,291 @@
+/**
+ * Shoppers as agents: arrivals, groups and pairs, and the action interpreter.
+ * Blocking actions (gate queue, decisions, barriers) park a person until someone
+ * wakes them; every park is bounded so no person can stall the run.
+ */
+import type { Gate, Gondola, Prng } from '@tebura/contract';
+import type { SimEngine } from './engine.js';
+import { Router, dist, gatePoints, standPoint, type Point } from './geometry.js';
+import { entryActions, exitActions, neighbourOf, pairActions, pickFacing, shoppingActions, shoppingList, type Action, type PairRole, type PlanContext } from './plan.js';
+import type { ShopperIdentity } from './population.js';
+import { basketOf, type GroundTruth, type TruthSession } from './truth.js';
+import type { Item } from './world.js';
+import { runAction } from './actions.js';
+
+export interface Person {
+  id: string;
+  group: Group;
+  index: number;
+  speedMps: number;
+  actions: Action[];
+  ai: number;
+  pathPts: Point[];
+  pathTs: number[];
+  holding: { item: Item; tag?: string }[];
+  started: boolean;
+  done: boolean;
+  token: number;
+  standing: Point | null;
+  waitingOn: string | null;
+  crowdRetries: number;
+}
+
+export interface Group {
+  key: string;
+  identity: ShopperIdentity;
+  members: Person[];
+  entryGate: Gate;
+  exitGate: Gate;
+  truth: TruthSession;
+  txId: string | null;
+  decision: 'open' | 'deny' | 'timeout' | null;
+  admissionWaiters: Person[];
+}
+
+/** Longest a person waits at a barrier for a companion, ms of simulated time. */
+export const SYNC_WAIT_MS_MAX = 90_000;
+/** Two shoppers at a shelf keep at least this distance unless a scenario puts them together, m. */
+export const STAND_GAP_M = 0.6;
+/** The same for companions and for pairs a scenario puts at one shelf on purpose, m. */
+export const STAND_GAP_CLOSE_M = 0.4;
+/** A shopper finding a shelf crowded waits this long before looking again, ms. */
+export const CROWD_RETRY_MS = 2000;
+/** Looks before squeezing in anyway. */
+export const CROWD_RETRIES_MAX = 15;
+
+export class People {
+  readonly groups: Group[] = [];
+  readonly persons: Person[] = [];
+  readonly router: Router;
+  readonly gondolaOfPlate = new Map<string, Gondola>();
+  readonly barriers = new Map<string, { n: number; waiting: Person[] }>();
+  readonly releasedBarriers = new Set<string>();
+  readonly gateOwner = new Map<string, string | null>();
+  readonly gateQueue = new Map<string, Person[]>();
+  readonly txToGroup = new Map<string, Group>();
+  readonly events: GroundTruth['events'] = [];
+  private active_: Person[] = [];
+  private doneCount = 0;
+  private txCounter = 0;
+
+  constructor(
+    readonly engine: SimEngine,
+    readonly prng: Prng,
+  ) {
+    const store = engine.cfg.store;
+    this.router = new Router(store);
+    for (const g of store.gondolas) for (const sh of g.shelves) for (const p of sh.plates) this.gondolaOfPlate.set(p.id, g);
+  }
+
+  nextTxId(gateId: string): string {
+    return `${gateId}.${this.engine.bootId}.${this.txCounter++}`;
+  }
+
+  /** Arrival times and the plan of every group and pair, drawn up front in arrival order. */
+  scheduleArrivals(firstMs: number): void {
+    const { scenario, identities, store } = this.engine.cfg;
+    const ctx: PlanContext = { scenario, facings: this.engine.world.facings, prng: this.prng.fork('plan') };
+    const arrivals = this.prng.fork('arrivals');
+    const b = scenario.behaviour;
+    const entries = store.gates.filter((g) => g.kind === 'entry');
+    const exits = store.gates.filter((g) => g.kind === 'exit');
+    const n = identities.length;
+    const meanGapMs = (scenario.arrivals.windowS * 1000) / Math.max(1, n);
+    let t = firstMs;
+    let pending: PairRole | null = null;
+    for (let i = 0; i < n; i++) {
+      const identity = identities[i]!;
+      if (i > 0) {
+        if (pending !== null) t += ctx.prng.int(1500, 3000);
+        else if (scenario.arrivals.pattern === 'all-at-once') t += Math.min(200, meanGapMs);
+        else if (scenario.arrivals.pattern === 'uniform') t += meanGapMs;
+        else t += -Math.log(1 - arrivals.next()) * meanGapMs;
+      }
+      const gates = entries.filter((g) => g.methods.includes(identity.method));
+      const entryGate = ctx.prng.pick(gates.length > 0 ? gates : entries);
+      const exitGate = ctx.prng.pick(exits);
+      const key = `g${i}`;
+      let pair: PairRole | null = pending;
+      pending = null;
+      const roll = ctx.prng.next();
+      if (pair === null && i + 1 < n && roll < b.handoffRate + b.sameShelfRate) {
+        const kind = roll < b.handoffRate ? 'handoff' : 'same-shelf';
+        const facing = pickFacing(ctx);
+        pair = { kind, key: `pair${i}`, first: true, partnerId: `p${i + 1}.0`, facing };
+        pending = { kind, key: `pair${i}`, first: false, partnerId: `p${i}.0`, facing: kind === 'same-shelf' && ctx.prng.next() < 0.5 ? neighbourOf(ctx, facing) : facing };
+      }
+      const guests = pair === null && ctx.prng.next() < b.groupRate ? ctx.prng.int(1, b.groupGuestsMax) : 0;
+      const browseOnly = pair === null && ctx.prng.next() < b.leaveWithoutBuyingRate;
+      this.addGroup(ctx, { key, identity, entryGate, exitGate, guests, pair, browseOnly, arrivalTs: Math.round(t), index: i });
+    }
+  }
+
+  private addGroup(ctx: PlanContext, g: { key: string; identity: ShopperIdentity; entryGate: Gate; exitGate: Gate; guests: number; pair: PairRole | null; browseOnly: boolean; arrivalTs: number; index: number }): void {
+    const people = 1 + g.guests;
+    const tags = [...(g.guests > 0 ? ['group'] : []), ...(g.browseOnly ? ['leave-without-buying'] : []), ...(g.pair ? [g.pair.kind === 'handoff' ? (g.pair.first ? 'handoff-giver' : 'handoff-receiver') : 'same-shelf'] : [])];
+    const truth: TruthSession = {
+      customerId: g.identity.customerId, method: g.identity.method, entryGateId: g.entryGate.id, exitGateId: g.exitGate.id, guests: g.guests,
+      personIds: [], tags, arrivalTs: g.arrivalTs, entryRequestTs: null, txId: null, decision: 'pending', reason: null, sessionId: null, entryTs: null, exitTs: null, basket: [],
+    };
+    const group: Group = { key: g.key, identity: g.identity, members: [], entryGate: g.entryGate, exitGate: g.exitGate, truth, txId: null, decision: null, admissionWaiters: [] };
+    const list = shoppingList(ctx, people, g.browseOnly);
+    const speedMps = ctx.scenario.behaviour.walkSpeedMps.min + ctx.prng.next() * (ctx.scenario.behaviour.walkSpeedMps.max - ctx.scenario.behaviour.walkSpeedMps.min);
+    for (let m = 0; m < people; m++) {
+      const actions: Action[] = [...entryActions(m, people)];
+      if (people > 1) actions.push({ k: 'sync', key: `${g.key}:in`, n: people });
+      if (g.pair !== null) actions.push(...pairActions(ctx, g.pair));
+      actions.push(...shoppingActions(g.pair !== null ? list.slice(0, 1) : list, g.key, people, m), ...exitActions(g.key, m, people));
+      const out = gatePoints(this.engine.cfg.store, g.entryGate).outside;
+      const p: Person = { id: `p${g.index}.${m}`, group, index: m, speedMps, actions, ai: 0, pathPts: [out], pathTs: [g.arrivalTs], holding: [], started: false, done: false, token: 0, standing: null, waitingOn: null, crowdRetries: 0 };
+      group.members.push(p);
+      truth.personIds.push(p.id);
+      this.persons.push(p);
+      this.schedule(p, g.arrivalTs);
+    }
+    this.groups.push(group);
+  }
+
+  schedule(p: Person, t: number): void {
+    p.token++;
+    this.engine.push({ t, kind: 'wake', person: p, token: p.token });
+  }
+
+  wake(p: Person, token: number, t: number): void {
+    if (token !== p.token || p.done) return;
+    if (!p.started) {
+      p.started = true;
+      this.active_.push(p);
+    }
+    if (p.waitingOn !== null) this.leaveBarrier(p);
+    this.run(p, t);
+  }
+
+  /** Runs actions until one takes time or blocks. */
+  run(p: Person, t: number): void {
+    while (!p.done && p.ai < p.actions.length) {
+      const a = p.actions[p.ai++]!;
+      if (!runAction(this, p, a, t)) return;
+    }
+  }
+
+  private leaveBarrier(p: Person): void {
+    const b = this.barriers.get(p.waitingOn!);
+    if (b !== undefined) b.waiting = b.waiting.filter((x) => x !== p);
+    p.waitingOn = null;
+  }
+
+  /** A decision (or its absence) for a gate transaction, acted on at the modelled response time. */
+  decide(txId: string, d: { decision: 'open' | 'deny'; reason: string; sessionId?: string } | undefined, t: number): void {
+    const group = this.txToGroup.get(txId);
+    if (group === undefined) return;
+    const outcome = d === undefined ? 'timeout' : d.decision;
+    group.decision = outcome;
+    group.truth.decision = outcome;
+    group.truth.reason = d?.reason ?? 'NO_DECISION';
+    group.truth.sessionId = d?.sessionId ?? null;
+    const payer = group.members[0]!;
+    if (outcome !== 'open') {
+      group.truth.tags.push('not-admitted');
+      payer.actions = [{ k: 'gateRelease' }, { k: 'walkToGate', where: 'outside', exit: false, lateralM: 0 }, { k: 'done' }];
+      payer.ai = 0;
+    }
+    this.run(payer, t);
+    for (const w of group.admissionWaiters.splice(0)) this.schedule(w, t);
+  }
+
+  position(p: Person, t: number): Point {
+    const ts = p.pathTs;
+    const pts = p.pathPts;
+    const last = ts.length - 1;
+    if (t >= ts[last]!) return pts[last]!;
+    let i = last;
+    while (i > 0 && ts[i - 1]! > t) i--;
+    if (i === 0) return pts[0]!;
+    const a = pts[i - 1]!;
+    const b = pts[i]!;
+    const f = (t - ts[i - 1]!) / (ts[i]! - ts[i - 1]!);
+    return { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
+  }
+
+  /** Sets a walking path from the current position; returns the arrival time. */
+  walk(p: Person, t: number, waypoints: Point[]): number {
+    let cur = this.position(p, t);
+    const pts = [cur];
+    const ts = [t];
+    for (const w of waypoints) {
+      const d = dist(cur, w);
+      if (d < 1e-6) continue;
+      pts.push(w);
+      ts.push(ts[ts.length - 1]! + (d / p.speedMps) * 1000);
+      cur = w;
+    }
+    p.pathPts = pts;
+    p.pathTs = ts;
+    p.standing = cur;
+    return Math.round(ts[ts.length - 1]!);
+  }
+
+  /**
+   * A free spot in front of a facing within reach, at least STAND_GAP_M from anyone
+   * else's spot; null when the shelf is crowded (unless `force`, which takes the
+   * least crowded spot).
+   */
+  standFor(p: Person, facing: number, force: boolean, close: boolean): Point | null {
+    const store = this.engine.cfg.store;
+    const entry = this.engine.world.facings[facing]!.entry;
+    const plates = entry.plateIds.map((id) => store.gondolas.flatMap((g) => g.shelves.flatMap((s) => s.plates)).find((x) => x.id === id)!);
+    const centre = { x: plates.reduce((s, q) => s + q.x, 0) / plates.length, y: plates.reduce((s, q) => s + q.y, 0) / plates.length };
+    const gondola = this.gondolaOfPlate.get(entry.plateIds[0]!)!;
+    // Companions and deliberately paired shoppers may stand closer than strangers.
+    const others = this.active_.filter((o) => o !== p && !o.done && o.standing !== null).map((o) => ({ at: o.standing!, gapM: close || o.group === p.group ? STAND_GAP_CLOSE_M : STAND_GAP_M }));
+    let best: Point | null = null;
+    let bestGap = -Infinity;
+    for (const slot of [0, 0.45, -0.45, 0.8, -0.8]) {
+      const q = standPoint(store, gondola, centre, slot);
+      // Every plate the facing rests on must be within reach (with a margin for position noise).
+      if (slot !== 0 && plates.some((pl) => dist(q, pl) > store.reachM - 0.1)) continue;
+      const gap = others.reduce((m, o) => Math.min(m, dist(o.at, q) - o.gapM), Infinity);
+      if (gap >= 0) return q;
+      if (gap > bestGap) {
+        best = q;
+        bestGap = gap;
+      }
+    }
+    return force ? best ?? standPoint(store, gondola, centre, 0) : null;
+  }
+
+  gatePoint(p: Person, where: 'at' | 'outside' | 'inside', exit: boolean, lateralM: number): Point {
+    const gate = exit ? p.group.exitGate : p.group.entryGate;
+    const gp = gatePoints(this.engine.cfg.store, gate);
+    const q = gp[where];
+    const nx = gp.outside.x - gp.at.x;
+    const ny = gp.outside.y - gp.at.y;
+    const len = Math.hypot(nx, ny) || 1;
+    return { x: q.x - (ny / len) * lateralM, y: q.y + (nx / len) * lateralM };
+  }
+
+  finishPerson(p: Person): void {
+    p.done = true;
+    p.standing = null;
+    this.doneCount++;
+    this.active_ = this.active_.filter((x) => x !== p);
+    const g = p.group;
+    if (g.members.every((m) => m.done)) g.truth.basket = basketOf(g.members.flatMap((m) => m.holding.map((h) => h.item.sku)));
+  }
+
+  active(): readonly Person[] {
+    return this.active_;
+  }
+
+  allDone(): boolean {
+    return this.doneCount === this.persons.length;
+  }
+
+  truth(startMs: number, endMs: number): GroundTruth {
+    for (const g of this.groups) {
+      if (!g.members.every((m) => m.done)) g.truth.basket = basketOf(g.members.flatMap((m) => m.holding.map((h) => h.item.sku)));
+    }
+    const { scenario, seed, store } = this.engine.cfg;
+    return { version: 1, scenario: scenario.name, seed, storeId: store.id, startMs, endMs, sessions: this.groups.map((g) => g.truth), events: this.events };
+  }
+}
