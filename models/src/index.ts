@@ -5,3 +5,4 @@ export { ManifestError, readManifest, type ModelManifest } from './manifest.js';
 export { loadModel, type LoadedModel } from './runtime.js';
 export { loadFacePipeline, DEFAULT_FACE_THRESHOLDS } from './face/pipeline.js';
 export type { FacePipeline, FacePipelineOptions, FaceThresholds, FaceQuality, FaceDenyReason, FaceEmbedder, EmbedResult } from './face/pipeline.js';
+export { Gallery, GalleryError, SEARCH_K_MAX, type GalleryOptions, type GalleryMatch, type GalleryPrecision } from './gallery.js';
