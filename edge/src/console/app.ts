@@ -18,7 +18,14 @@ export const BODY_BYTES_MAX_DEFAULT = 64 * 1024;
 export interface ConsoleOptions {
   /** Passed to fastify: false (default), true, or pino options. */
   logger?: FastifyServerOptions['logger'];
+  /** The node's clock: timestamps the console stamps (the SSE hello). */
   clock?: Clock;
+  /**
+   * Wall time for SSE throttling. Not the node's clock on purpose: the throttle
+   * protects a real browser on a real network, so a simulated clock that is
+   * frozen or running 10x must not stall or flood it.
+   */
+  rateClock?: Clock;
   sse?: Partial<SseLimits>;
   bodyBytesMax?: number;
 }
@@ -33,7 +40,7 @@ export async function buildConsoleApp(source: ConsoleSource, opts: ConsoleOption
   });
   const counters = new ConsoleCounters();
   const limits: SseLimits = { ...DEFAULT_SSE_LIMITS, ...opts.sse };
-  const hub = new SseHub(source, limits, opts.clock ?? systemClock, counters, app.log);
+  const hub = new SseHub(source, limits, { node: opts.clock ?? systemClock, rate: opts.rateClock ?? systemClock }, counters, app.log);
   const files = await loadAssets(new URL('./public/', import.meta.url));
 
   installErrorHandlers(app, counters);

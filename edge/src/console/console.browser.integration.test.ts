@@ -71,6 +71,9 @@ describe('console page in chromium', () => {
     await cart.waitFor();
     expect(await cart.textContent()).toContain('Onigiri salmon');
     expect(await cart.locator('.cart-subtotal').textContent()).toBe('¥320');
+    // Food at 8 %, rounded down per tax class: 25.6 -> 25.
+    expect(await cart.locator('.cart-tax').textContent()).toBe('¥25');
+    expect(await cart.locator('.cart-total').textContent()).toBe('¥345');
     expect(await page.locator('#carts-count').textContent()).toBe('1');
     expect(await page.locator('#tax-note').textContent()).toContain('Prices exclude tax');
   }, 60_000);

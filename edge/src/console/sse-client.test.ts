@@ -1,6 +1,6 @@
 /** SseClient and SseHub on a fake sink, with fake timers: throttling and bounds. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '@tebura/contract';
+import { ManualClock, systemClock } from '@tebura/contract';
 import pino from 'pino';
 import { ConsoleCounters } from './counters.js';
 import { SseClient, type SseSink } from './sse-client.js';
@@ -61,6 +61,21 @@ describe('SseClient snapshots', () => {
     expect(counters.get('sse.snapshots_dropped')).toBe(100 - sent.length);
   });
 
+  it('throttles on its own (rate) clock, which a frozen node clock cannot stall', () => {
+    const frozen = new ManualClock(5);
+    const source = new FakeConsoleSource('hub-0');
+    const hub = new SseHub(source, { ...DEFAULT_SSE_LIMITS }, { node: frozen, rate: systemClock }, counters, pino({ level: 'silent' }));
+    const s = new FakeSink();
+    hub.add(s);
+    for (let i = 0; i < 10; i++) {
+      source.emit({ type: 'people', people: [], ts: i });
+      vi.advanceTimersByTime(100);
+    }
+    vi.advanceTimersByTime(200);
+    expect(s.events('people').length).toBeGreaterThanOrEqual(5);
+    hub.closeAll();
+  });
+
   it('throttles people and plates independently', () => {
     client.pushSnapshot('people', people(1));
     client.pushSnapshot('plates', frameEvent('plates', { type: 'plates', grams: {}, ts: 1 }));
@@ -110,7 +125,7 @@ describe('SseHub', () => {
 
   it('subscribes while someone watches and unsubscribes after the last leaves', () => {
     const source = new FakeConsoleSource('hub-1');
-    const hub = new SseHub(source, hubLimits, systemClock, counters, log);
+    const hub = new SseHub(source, hubLimits, { node: systemClock, rate: systemClock }, counters, log);
     expect(source.listeners.size).toBe(0);
     const a = hub.add(new FakeSink());
     const b = hub.add(new FakeSink());
@@ -124,12 +139,12 @@ describe('SseHub', () => {
     expect(hub.clientCount).toBe(0);
   });
 
-  it('greets each client with retry and hello, and sends a heartbeat comment every 15 s', () => {
-    const hub = new SseHub(new FakeConsoleSource('hub-2'), hubLimits, systemClock, counters, log);
+  it('greets each client with retry and hello (node clock), and sends a heartbeat comment every 15 s', () => {
+    const hub = new SseHub(new FakeConsoleSource('hub-2'), hubLimits, { node: new ManualClock(42), rate: systemClock }, counters, log);
     const s = new FakeSink();
     hub.add(s);
     expect(s.chunks[0]).toBe(`retry: ${hubLimits.retryMs}\n\n`);
-    expect(s.events('hello')).toEqual([{ storeId: 'hub-2', ts: 1_000_000 }]);
+    expect(s.events('hello')).toEqual([{ storeId: 'hub-2', ts: 42 }]);
     vi.advanceTimersByTime(14_999);
     expect(s.chunks.filter((c) => c.startsWith(':'))).toHaveLength(0);
     vi.advanceTimersByTime(1);
@@ -140,7 +155,7 @@ describe('SseHub', () => {
 
   it('drops a client whose socket throws without disturbing the node or the others', () => {
     const source = new FakeConsoleSource('hub-3');
-    const hub = new SseHub(source, hubLimits, systemClock, counters, log);
+    const hub = new SseHub(source, hubLimits, { node: systemClock, rate: systemClock }, counters, log);
     const bad = new FakeSink();
     const good = new FakeSink();
     hub.add(bad);
@@ -154,7 +169,7 @@ describe('SseHub', () => {
 
   it('drops an event that cannot be serialized and keeps going', () => {
     const source = new FakeConsoleSource('hub-4');
-    const hub = new SseHub(source, hubLimits, systemClock, counters, log);
+    const hub = new SseHub(source, hubLimits, { node: systemClock, rate: systemClock }, counters, log);
     const s = new FakeSink();
     hub.add(s);
     const bad = { type: 'plates', grams: { p1: 1n }, ts: 1 } as unknown as Parameters<typeof source.emit>[0];

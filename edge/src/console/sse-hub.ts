@@ -41,7 +41,7 @@ export class SseHub {
   constructor(
     private readonly source: ConsoleSource,
     private readonly limits: SseLimits,
-    private readonly clock: Clock,
+    private readonly clocks: { node: Clock; rate: Clock },
     private readonly counters: ConsoleCounters,
     private readonly log: FastifyBaseLogger,
   ) {}
@@ -56,11 +56,11 @@ export class SseHub {
       this.counters.inc('sse.clients_refused');
       return null;
     }
-    const client = new SseClient(this.nextId++, sink, this.limits, this.clock, this.counters, (c) => this.remove(c));
+    const client = new SseClient(this.nextId++, sink, this.limits, this.clocks.rate, this.counters, (c) => this.remove(c));
     this.clients.add(client);
     this.counters.set('sse.clients', this.clients.size);
     sink.write(`retry: ${this.limits.retryMs}\n\n`);
-    sink.write(frameEvent('hello', { storeId: this.source.storeId, ts: this.clock.now() }));
+    sink.write(frameEvent('hello', { storeId: this.source.storeId, ts: this.clocks.node.now() }));
     if (this.clients.size === 1) this.start();
     return client;
   }
