@@ -48,7 +48,7 @@ export function fuseEvent(ctx: FusionContext, e: ShelfEvent): void {
   const top = assoc.sessions[0];
   const cart = top?.sessionId ? ctx.carts.get(top.sessionId) : undefined;
   const hints = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
-  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, noiseG: e.noiseG, hints, cart });
+  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hints, cart });
   const best = hyps[0];
   const putBack = e.deltaG > 0;
 

@@ -37,6 +37,10 @@ export class ShelfPlates {
   /** Level a settled plate rests at; departures are measured from it, not from the baseline. */
   readonly settledLevel: Float64Array;
   readonly lastTs: Float64Array;
+  /** Mean square of the idle window mean around the baseline, grams^2. */
+  readonly wander: Float64Array;
+  /** Samples left in this plate's warm-up. */
+  private readonly warmLeft: Int32Array;
   readonly lastValue: Float64Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
@@ -59,6 +63,8 @@ export class ShelfPlates {
     this.settledTs = new Float64Array(count);
     this.settledLevel = new Float64Array(count);
     this.lastTs = new Float64Array(count);
+    this.wander = new Float64Array(count).fill(th.noiseG * th.noiseG);
+    this.warmLeft = new Int32Array(count).fill(th.warmupSamples);
     this.lastValue = new Float64Array(count).fill(NaN);
   }
 
@@ -143,9 +149,18 @@ export class ShelfPlates {
     }
   }
 
+  /** This plate's report threshold: its own idle wander can exceed the shelf's datasheet noise. */
+  reportG(i: number): number {
+    return Math.max(this.th.reportG, this.th.reportSigmas * Math.sqrt(this.wander[i]!));
+  }
+
   private step(i: number, grams: number, ts: number): void {
     const th = this.th;
     const st = this.status[i]!;
+    if (this.warmLeft[i]! > 0) {
+      this.warmUp(i);
+      return;
+    }
     const ref = st === PLATE_SETTLED ? this.settledLevel[i]! : this.baseline[i]!;
     if (st !== PLATE_ACTIVE && Math.abs(grams - ref) > th.departG) {
       if (st === PLATE_IDLE) this.busy++;
@@ -157,15 +172,18 @@ export class ShelfPlates {
     if (!this.stable(i)) return;
     const d = this.delta(i);
     if (st === PLATE_ACTIVE) {
-      if (Math.abs(d) > th.reportG) {
+      if (Math.abs(d) > this.reportG(i)) {
         this.status[i] = PLATE_SETTLED;
         this.settledTs[i] = ts;
         this.settledLevel[i] = this.mean(i);
       } else {
-        this.rezero(i); // a touch, or crosstalk from a neighbour: no item moved here
+        // A touch: nothing moved. Keep the baseline (drift tracking absorbs the rest).
+        this.status[i] = PLATE_IDLE;
+        this.busy--;
       }
     } else if (st === PLATE_IDLE) {
-      if (Math.abs(d) > th.reportG) {
+      this.wander[i] = this.wander[i]! + th.driftGain * (d * d - this.wander[i]!);
+      if (Math.abs(d) > this.reportG(i)) {
         // A slow change that never crossed the depart threshold still counts.
         this.busy++;
         this.status[i] = PLATE_SETTLED;
@@ -176,5 +194,19 @@ export class ShelfPlates {
         this.baseline[i] = this.baseline[i]! + th.driftGain * d;
       }
     }
+  }
+
+  /**
+   * First `warmupSamples` after start: learn the level and how much this plate
+   * wanders when nobody touches it (AiFi BENCHMARK-1 g3s2p8 swings +-8 g at 1.7 Hz),
+   * reporting nothing.
+   */
+  private warmUp(i: number): void {
+    const left = this.warmLeft[i]! - 1;
+    this.warmLeft[i] = left;
+    const n = this.th.warmupSamples - left;
+    const d = this.delta(i);
+    this.baseline[i] = this.baseline[i]! + d / n;
+    this.wander[i] = this.wander[i]! + (d * d - this.wander[i]!) / n;
   }
 }

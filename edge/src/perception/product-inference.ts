@@ -27,6 +27,8 @@ export interface InferenceInput {
   /** Signed total change in grams; negative = pick. */
   deltaG: number;
   plateIds: string[];
+  /** Change per plate (same order as plateIds), for the location prior of spread items. */
+  plateDeltasG?: readonly number[];
   /** Sensor-noise standard deviation of deltaG. */
   noiseG: number;
   /** Camera hints for these plates: sku -> best score seen. */
@@ -84,23 +86,37 @@ export class ProductInference {
     this.maxUnitG = Math.max(...this.products.map((p) => p.mean));
   }
 
-  /** Location prior per SKU for an event on these plates. */
-  private locationPriors(plateIds: string[], putBack: boolean): Map<string, number> {
-    const onPlan = new Set<string>();
+  /**
+   * Location prior per SKU for an event on these plates. An item spread over
+   * plates weighs most where it lies, so a SKU's share is the fraction of the
+   * change on plates where it is planned, squared to favour the item's centre
+   * (AiFi: a 105 g bag over plates 3-5 is the SKU planned on 4-6, not on 1-3).
+   */
+  private locationPriors(plateIds: string[], plateWeights: readonly number[] | undefined, putBack: boolean): Map<string, number> {
+    const share = new Map<string, number>();
     const nearPlan = new Set<string>();
-    for (const pid of plateIds) {
-      for (const s of this.plan.get(pid) ?? []) onPlan.add(s);
+    const totalW = plateWeights?.reduce((a, w) => a + Math.abs(w), 0) ?? 0;
+    plateIds.forEach((pid, i) => {
+      const w = totalW > 0 ? Math.abs(plateWeights![i] ?? 0) / totalW : 1 / plateIds.length;
+      for (const s of this.plan.get(pid) ?? []) share.set(s, (share.get(s) ?? 0) + w);
       for (const n of this.neighbours.get(pid) ?? []) for (const s of this.plan.get(n) ?? []) nearPlan.add(s);
-    }
+    });
     const t = this.tuning;
     const offMass = putBack ? t.offPlanPriorPutBack : t.offPlanPriorPick;
-    const offCount = Math.max(1, this.products.length - onPlan.size);
+    const offCount = Math.max(1, this.products.length - share.size);
+    let shareSum = 0;
+    for (const v of share.values()) shareSum += v * v;
     const priors = new Map<string, number>();
-    const planMass = onPlan.size === 0 ? 0 : (1 - offMass) / onPlan.size;
+    let planMax = 0;
+    for (const [sku, v] of share) {
+      const prior = ((1 - offMass) * v * v) / shareSum;
+      priors.set(sku, prior);
+      planMax = Math.max(planMax, prior);
+    }
     for (const p of this.products) {
-      let prior = onPlan.has(p.sku) ? planMass : offMass / offCount;
-      if (!onPlan.has(p.sku) && nearPlan.has(p.sku)) prior = Math.max(prior, planMass * NEIGHBOUR_PLAN_PRIOR);
-      priors.set(p.sku, prior);
+      if (priors.has(p.sku)) continue;
+      const off = offMass / offCount;
+      priors.set(p.sku, nearPlan.has(p.sku) ? Math.max(off, planMax * NEIGHBOUR_PLAN_PRIOR) : off);
     }
     return priors;
   }
@@ -110,7 +126,7 @@ export class ProductInference {
     const putBack = input.deltaG > 0;
     const absG = Math.abs(input.deltaG);
     const baseVar = input.noiseG ** 2 + (t.scaleErrorFraction * absG) ** 2;
-    const loc = this.locationPriors(input.plateIds, putBack);
+    const loc = this.locationPriors(input.plateIds, input.plateDeltasG, putBack);
     const skuPrior = (sku: string): number => {
       let prior = loc.get(sku) ?? 0;
       if (putBack && input.cart) prior *= (input.cart.get(sku) ?? 0) > 0 ? 1 : NOT_IN_CART_PRIOR;

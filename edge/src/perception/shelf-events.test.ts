@@ -7,12 +7,14 @@ import { DEFAULT_TUNING } from './tuning.js';
 
 const layout = fixtureLayout({ noiseSigmaG: 1 });
 const shelf = layout.gondolas[0]!.shelves[0]!;
-const N = 60 * 8; // 8 s at 60 Hz
+const N = 60 * 10; // 10 s at 60 Hz
+/** Steps start after the plates' 2 s warm-up (120 samples). */
+const WARM = 150;
 
 function run(seed: number, stepsByPlate: Record<number, StepSpec[]>, extra: { driftG?: number; dropoutRate?: number; noiseG?: number } = {}): ShelfEvent[] {
   const prng = new Prng(seed);
   const series = shelf.plates.map((_, i) =>
-    plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: extra.noiseG ?? 1, driftG: extra.driftG, dropoutRate: extra.dropoutRate, steps: stepsByPlate[i] ?? [] }),
+    plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: extra.noiseG ?? 1, driftG: extra.driftG, dropoutRate: extra.dropoutRate, steps: (stepsByPlate[i] ?? []).map((st) => ({ ...st, at: st.at + WARM })) }),
   );
   const det = new ShelfEventDetector(shelf, DEFAULT_TUNING);
   const out: ShelfEvent[] = [];
@@ -34,7 +36,7 @@ describe('ShelfEventDetector', () => {
     const e = ev[0]!;
     expect(e.plateIds).toEqual([shelf.plates[2]!.id]);
     expect(Math.abs(e.deltaG - (-105))).toBeLessThan(2);
-    const handLeftTs = 1_000_000 + ((120 + 36) * 1000) / 60;
+    const handLeftTs = 1_000_000 + ((WARM + 120 + 36) * 1000) / 60;
     expect(e.startTs).toBeLessThan(handLeftTs);
     // Settled within the stable window plus the oscillation decay (~0.5 s), not seconds.
     expect(e.endTs - handLeftTs).toBeLessThan(700);

@@ -38,6 +38,8 @@ export class ShelfEventDetector {
   private readonly plateIndex = new Map<string, number>();
   private readonly scratchIdx = new Int32Array(64);
   unknownPlates = 0;
+  /** Settled changes too small to be an item. */
+  smallChanges = 0;
 
   constructor(shelf: Shelf, tuning: PerceptionTuning) {
     this.shelf = shelf;
@@ -114,7 +116,11 @@ export class ShelfEventDetector {
     let group: number[] = [];
     let sign = 0;
     const flush = (): void => {
-      if (group.length > 0) out.push(this.makeEvent(group));
+      if (group.length > 0) {
+        const e = this.makeEvent(group);
+        if (Math.abs(e.deltaG) >= this.tuning.eventMinG) out.push(e);
+        else this.smallChanges++;
+      }
       group = [];
     };
     for (let i = a; i < b; i++) {

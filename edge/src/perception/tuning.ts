@@ -18,8 +18,12 @@ export interface PerceptionTuning {
   noiseFloorG: number;
   departMinG: number;
   reportMinG: number;
+  /** A whole event smaller than this is a shelf settling or a crumb, not an item (AiFi: 3-5 g blips). */
+  eventMinG: number;
   /** A neighbour's change below this fraction of the event's largest plate change is mechanical crosstalk. */
   crosstalkFraction: number;
+  /** After start a plate learns its level and idle wander this long before it reports changes. */
+  warmupMs: number;
   /** Time constant with which an idle, stable plate's baseline follows slow drift. */
   driftTauMs: number;
   /** A plate active longer than this is re-zeroed (someone leaning on the shelf); bounds event length. */
@@ -73,7 +77,9 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   noiseFloorG: 0.5,
   departMinG: 4,
   reportMinG: 3,
+  eventMinG: 8,
   crosstalkFraction: 0.05,
+  warmupMs: 2000,
   driftTauMs: 2000,
   activeMaxMs: 15_000,
   scaleErrorFraction: 0.01,
@@ -88,7 +94,7 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   hintsMax: 256,
   gateM: 1.0,
   trackMissMaxMs: 2000,
-  trackHistoryMax: 128,
+  trackHistoryMax: 256,
   tracksMax: 512,
   gateRadiusM: 1.2,
   admitTtlMs: 60_000,
@@ -105,6 +111,8 @@ export interface PlateThresholds {
   stableSigmaG: number;
   departG: number;
   reportG: number;
+  reportSigmas: number;
+  warmupSamples: number;
   driftGain: number;
   noiseG: number;
 }
@@ -117,6 +125,8 @@ export function plateThresholds(profile: LoadCellProfile, t: PerceptionTuning): 
     stableSigmaG: t.stableSigmas * noiseG,
     departG: Math.max(t.departSigmas * noiseG, t.departMinG),
     reportG: Math.max(t.reportSigmas * noiseG, t.reportMinG),
+    reportSigmas: t.reportSigmas,
+    warmupSamples: Math.max(1, Math.round((t.warmupMs * profile.sampleRateHz) / 1000)),
     driftGain: Math.min(1, 1000 / (t.driftTauMs * profile.sampleRateHz)),
     noiseG,
   };
