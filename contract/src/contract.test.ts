@@ -118,3 +118,14 @@ describe('Prng', () => {
     expect(Math.sqrt(sq / n - mean * mean)).toBeCloseTo(2, 1);
   });
 });
+
+describe('edge answers addressed to a gate', () => {
+  it('checks gateId, not the sender, against the topic segment', () => {
+    const answer = {
+      ...new EnvelopeSequencer('edge-s1', 'b1').next(5), gateId: 'gate-in', txId: 't1', status: 'ok', decision: 'open', reason: 'OK', guests: 0,
+    };
+    const t = topicFor('s1', 'gate/decision', 'gate-in');
+    expect(decodeMessage(t, JSON.stringify(answer)).ok).toBe(true);
+    expect(decodeMessage(topicFor('s1', 'gate/decision', 'gate-out'), JSON.stringify(answer))).toMatchObject({ ok: false, code: ErrorCodes.TOPIC_MISMATCH });
+  });
+});

@@ -114,6 +114,8 @@ export type GateEntryRequest = Static<typeof GateEntryRequest>;
 export const GateDecision = Type.Object(
   {
     ...EnvelopeFields,
+    /** The gate this answers; equals the topic's id segment (the envelope's deviceId is the edge). */
+    gateId: IdString,
     txId: Type.String({ minLength: 1, maxLength: 64 }),
     status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
     decision: Type.Union([Type.Literal('open'), Type.Literal('deny')]),

@@ -24,6 +24,11 @@ export interface ChannelSpec {
   retained: boolean;
   qos: 0 | 1;
   description: string;
+  /**
+   * Payload field that must equal the topic's id segment: the sender's deviceId for
+   * device channels, the addressed gate for the edge's answers.
+   */
+  addressField?: 'gateId';
 }
 
 export const CHANNELS = {
@@ -44,7 +49,7 @@ export const CHANNELS = {
     description: 'Gate asks to admit a shopper (app token, face image or palm template). Answered on gate/decision with the same txId.',
   },
   'gate/decision': {
-    schema: GateDecision, from: 'edge', retained: false, qos: 1,
+    schema: GateDecision, from: 'edge', retained: false, qos: 1, addressField: 'gateId',
     description: 'Edge answers a gate/entry request: open or deny with a reason code; echoes txId.',
   },
   'gate/crossing': {

@@ -6,7 +6,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { ErrorCodes } from './errors.js';
-import { CHANNELS, parseTopic, type Channel, type Payload } from './topics.js';
+import { CHANNELS, parseTopic, type Channel, type ChannelSpec, type Payload } from './topics.js';
 import { PAYLOAD_BYTES_MAX } from './messages.js';
 
 const checks = new Map<Channel, TypeCheck<TSchema>>();
@@ -55,9 +55,10 @@ export function decodeMessage(topic: string, payload: Uint8Array | string): Deco
     const where = first === undefined ? '' : `${first.path || '/'}: ${first.message}`;
     return reject(topic, ErrorCodes.SCHEMA, `payload does not match ${parsed.channel}: ${where}`);
   }
-  const deviceId = (doc as { deviceId: string }).deviceId;
-  if (deviceId !== parsed.deviceId) {
-    return reject(topic, ErrorCodes.TOPIC_MISMATCH, `payload deviceId '${deviceId}' differs from topic segment '${parsed.deviceId}'`);
+  const field = (CHANNELS[parsed.channel] as ChannelSpec).addressField ?? 'deviceId';
+  const addressed = (doc as Record<string, string>)[field];
+  if (addressed !== parsed.deviceId) {
+    return reject(topic, ErrorCodes.TOPIC_MISMATCH, `payload ${field} '${addressed}' differs from topic segment '${parsed.deviceId}'`);
   }
-  return { ok: true, channel: parsed.channel, storeId: parsed.storeId, deviceId, msg: doc } as Decoded;
+  return { ok: true, channel: parsed.channel, storeId: parsed.storeId, deviceId: parsed.deviceId, msg: doc } as Decoded;
 }

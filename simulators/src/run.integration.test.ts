@@ -28,7 +28,7 @@ async function fakeEdge(storeId: string): Promise<MqttClient> {
     if (!d.ok || d.channel !== 'gate/entry') return;
     const s = seqs.get(d.deviceId) ?? new EnvelopeSequencer(d.deviceId, 'edge-boot');
     seqs.set(d.deviceId, s);
-    publishTyped(c, topicFor(storeId, 'gate/decision', d.deviceId), { ...s.next(Date.now()), txId: d.msg.txId, status: 'ok', decision: 'open', reason: 'OK', sessionId: `sess-${d.msg.txId}`.slice(0, 64), guests: d.msg.guests });
+    publishTyped(c, topicFor(storeId, 'gate/decision', d.deviceId), { ...s.next(Date.now()), gateId: d.deviceId, txId: d.msg.txId, status: 'ok', decision: 'open', reason: 'OK', sessionId: `sess-${d.msg.txId}`.slice(0, 64), guests: d.msg.guests });
   });
   await c.subscribeAsync(filterFor(storeId, 'gate/entry'), { qos: 1 });
   return c;

@@ -74,7 +74,7 @@ export class GateHandler {
   }
 
   private answer(req: GateEntryRequest, a: Answer): GateDecision {
-    const msg: GateDecision = { ...this.d.envelopes.next(this.d.clock.now()), txId: req.txId, guests: req.guests, ...a };
+    const msg: GateDecision = { ...this.d.envelopes.next(this.d.clock.now()), gateId: req.deviceId, txId: req.txId, guests: req.guests, ...a };
     for (const k of ['sessionId', 'customerId', 'error'] as const) if (msg[k] === undefined) delete msg[k];
     const client = this.d.publisher();
     if (client === null) return msg;

@@ -54,7 +54,7 @@ describe('sessions', () => {
   it('queues the SessionRecord with the session, and receipt + close + outbox row together', async () => {
     const h = nodeHarness();
     const s = h.admit('t1', 'cust-9');
-    expect(h.repo.outbox().map((o) => [o.kind, o.id])).toEqual([['session', `sess-${s}`]]);
+    expect(h.repo.outbox().map((o) => [o.kind, o.id])).toEqual([['session', s]]);
     h.delta('e1', s, 'onigiri', 2);
     h.delta('e2', s, 'battery', 1);
     h.clock.advance(60_000);

@@ -5,12 +5,18 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorCodes, TeburaError, type Adjustment, type Receipt, type SessionRecord } from '@tebura/contract';
-import type { Perception } from '../perception/api.js';
+import type { Perception, PerceptionSnapshot } from '../perception/api.js';
 import type { ReviewItemView, ReviewResolution } from '../console/source.js';
 import { buildAdjustment, buildReceipt } from '../checkout/receipt.js';
 import type { SessionRow } from '../store/repo.js';
 import { reviewView, type Carts } from './carts.js';
 import type { NodeDeps } from './deps.js';
+
+export interface Checkpoint {
+  v: 2;
+  perception: PerceptionSnapshot;
+  seqs: unknown;
+}
 
 export const REVIEW_CLOSED = 'E_REVIEW_CLOSED';
 
@@ -56,7 +62,7 @@ export class Sessions {
     const record: SessionRecord = { sessionId, storeId: this.d.storeId, customerId: r.customerId, entryMethod: r.method, guests: r.guests, openedAt: r.ts };
     this.d.repo.tx(() => {
       this.d.repo.insertSession({ session_id: sessionId, tx_key: r.txKey, gate_id: r.gateId, customer_id: r.customerId, entry_method: r.method, guests: r.guests, opened_at: r.ts });
-      this.d.repo.enqueue(`sess-${sessionId}`, 'session', sessionId, record, this.d.clock.now());
+      this.d.repo.enqueue(sessionId, 'session', sessionId, record, this.d.clock.now());
     });
     this.d.queued();
     this.p.admit(sessionId, r.gateId, 1 + r.guests, r.ts);
@@ -68,15 +74,30 @@ export class Sessions {
 
   /**
    * An exit crossing: which session left is perception's call. The crossing is
-   * persisted before we wait, so a restart still closes the session.
+   * persisted (with the perception checkpoint) before we wait, so a restart
+   * still closes the session.
    */
   async exit(gateId: string, ts: number): Promise<Receipt | null> {
+    const sessionId = this.exitBegin(gateId, ts);
+    return sessionId === null ? null : this.exitFinish(sessionId);
+  }
+
+  /** Synchronous half of an exit; call inside the ingest transaction. */
+  exitBegin(gateId: string, ts: number): string | null {
     const { sessionId } = this.p.onCrossing(gateId, 'out', ts);
     if (sessionId === null) {
       this.d.log.warn({ gateId, ts }, 'exit crossing without a bound session');
       return null;
     }
-    if (!this.d.repo.markExiting(sessionId, gateId, ts, this.d.clock.now())) return null;
+    const began = this.d.repo.tx(() => {
+      if (!this.d.repo.markExiting(sessionId, gateId, ts, this.d.clock.now())) return false;
+      this.saveSnapshot();
+      return true;
+    });
+    return began ? sessionId : null;
+  }
+
+  async exitFinish(sessionId: string): Promise<Receipt | null> {
     await this.p.settle(sessionId, this.settleTimeoutMs);
     return this.close(sessionId);
   }
@@ -110,9 +131,14 @@ export class Sessions {
     }
   }
 
+  /** Ingest's per-device watermarks, saved with the perception snapshot (set by the node). */
+  seqState: () => unknown = () => [];
+
+  /** One checkpoint: perception state and the message positions it reflects. */
   saveSnapshot(): void {
     if (this.perception === null) return;
-    this.d.repo.saveSnapshot(this.perception.snapshot(), this.d.clock.now());
+    const cp: Checkpoint = { v: 2, perception: this.perception.snapshot(), seqs: this.seqState() };
+    this.d.repo.saveSnapshot(cp, this.d.clock.now());
   }
 
   /**

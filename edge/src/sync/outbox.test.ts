@@ -71,7 +71,7 @@ describe('OutboxUploader', () => {
     const r = await u.drain();
     expect(r).toEqual({ sent: 4, retried: 0, failed: 0 });
     expect(cloud.hits.every((x) => x.auth === 'Bearer secret')).toBe(true);
-    expect(cloud.hits.map((x) => x.key).sort()).toEqual([`r-${a}`, `r-${b}`, `sess-${a}`, `sess-${b}`].sort());
+    expect(cloud.hits.map((x) => x.key).sort()).toEqual([`r-${a}`, `r-${b}`, a, b].sort());
     for (const s of [a, b]) {
       const order = cloud.hits.filter((x) => x.body.sessionId === s).map((x) => x.path);
       expect(order).toEqual(['/v1/stores/st1/sessions', '/v1/stores/st1/receipts']);
@@ -107,7 +107,7 @@ describe('OutboxUploader', () => {
   it('409 in flight retries; another 4xx fails permanently, stays visible and blocks its session only', async () => {
     let n = 0;
     const cloud = await fakeCloud((hit) => {
-      if (hit.key.startsWith('sess-') && n++ === 0) return { status: 409, body: { code: 'E_IN_FLIGHT' } };
+      if (hit.key.startsWith('s-') && n++ === 0) return { status: 409, body: { code: 'E_IN_FLIGHT' } };
       if (hit.path.endsWith('/receipts')) return { status: 422, body: { code: 'E_SCHEMA', message: 'bad' } };
       return { status: 201, body: { status: 'created', id: 'x' } };
     });
