@@ -57,7 +57,8 @@ describe('console page in chromium', () => {
     // The initial REST load is done once the map and the review queue are drawn.
     await page.locator('[data-gondola="g1"]').waitFor();
     await page.locator('.review[data-review="rv-1"]').waitFor();
-    expect(await page.locator('[data-plate]').count()).toBe(24);
+    expect(await page.locator('#floor [data-plate]').count()).toBe(24);
+    expect(await page.locator('.review[data-review="rv-1"] polyline[data-trace-plate="p101"]').count()).toBe(1);
     expect(source.listeners.size).toBe(1);
 
     source.emit({ type: 'people', ts: Date.now(), people: [{ trackId: 't1', sessionId: 's-aa11', x: 3, y: 2 }, { trackId: 't2', sessionId: null, x: 6, y: 5 }] });

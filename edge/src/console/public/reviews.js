@@ -1,6 +1,31 @@
 // The review queue. Cards are keyed by review id and built once, so a live
 // update elsewhere never wipes a form the operator is filling in.
-import { el, shortId, clockTime } from './util.js';
+import { el, svg, shortId, clockTime } from './util.js';
+
+const TRACE_W = 240;
+const TRACE_H = 36;
+const TRACE_COLOURS = ['#0f766e', '#b45309', '#7c3aed', '#be123c'];
+
+/** The evidence weight trace as a tiny chart, one line per plate: the step is the event. */
+export function traceChart(trace) {
+  if (!trace || trace.length < 2) return null;
+  const t0 = Math.min(...trace.map((p) => p.ts));
+  const t1 = Math.max(...trace.map((p) => p.ts));
+  const g0 = Math.min(...trace.map((p) => p.grams));
+  const g1 = Math.max(...trace.map((p) => p.grams));
+  const x = (ts) => (t1 > t0 ? ((ts - t0) / (t1 - t0)) * (TRACE_W - 4) + 2 : TRACE_W / 2);
+  const y = (g) => (g1 > g0 ? TRACE_H - 3 - ((g - g0) / (g1 - g0)) * (TRACE_H - 6) : TRACE_H / 2);
+  const byPlate = new Map();
+  for (const p of trace) byPlate.set(p.plateId, [...(byPlate.get(p.plateId) ?? []), p]);
+  const chart = svg('svg', { class: 'trace', viewBox: `0 0 ${TRACE_W} ${TRACE_H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'weight trace' },
+    svg('title', { text: `weight ${Math.round(g0)}–${Math.round(g1)} g over ${((t1 - t0) / 1000).toFixed(1)} s` }));
+  [...byPlate.entries()].forEach(([plateId, points], i) => {
+    const sorted = points.sort((a, b) => a.ts - b.ts);
+    chart.append(svg('polyline', { 'data-trace-plate': plateId, fill: 'none', stroke: TRACE_COLOURS[i % TRACE_COLOURS.length], 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke',
+      points: sorted.map((p) => `${x(p.ts).toFixed(1)},${y(p.grams).toFixed(1)}`).join(' ') }));
+  });
+  return chart;
+}
 
 const OPERATOR_KEY = 'tebura.console.operator';
 
@@ -99,6 +124,7 @@ export class ReviewQueue {
     return el('div', { class: 'card review', 'data-review': item.reviewId },
       el('div', { class: 'card-head' }, el('span', { class: 'reason', text: c.reason.replace(/_/g, ' ') }), el('span', { class: 'muted', text: clockTime(item.createdAt) })),
       el('div', { class: 'meta', text: `${c.deltaG > 0 ? '+' : ''}${Math.round(c.deltaG)} g on ${c.plateIds.join(', ')} · ${item.reviewId}` }),
+      traceChart(c.evidence?.weightTrace),
       form);
   }
 }

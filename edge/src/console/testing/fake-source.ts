@@ -153,7 +153,11 @@ export function sampleReview(reviewId: string, sessionIds: string[], createdAt =
         { sku: 'choco-bar', quantity: 2, probability: 0.12 },
       ],
       shopperCandidates: sessionIds.map((sessionId, i) => ({ sessionId, probability: i === 0 ? 0.55 : 0.45 / Math.max(1, sessionIds.length - 1) })),
-      evidence: { weightTrace: [], tracks: [] },
+      // A settled plate, the pick, a settled plate again: what a reviewer looks at.
+      evidence: {
+        weightTrace: Array.from({ length: 30 }, (_, i) => ({ plateId: 'p101', ts: createdAt - 1500 + i * 50, grams: 1280 - (i < 12 ? 0 : i < 16 ? (i - 11) * 27 : 108) + ((i * 7) % 5) })),
+        tracks: [],
+      },
     },
   };
 }
