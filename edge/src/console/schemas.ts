@@ -37,7 +37,11 @@ export const ReviewResolutionBody = Type.Object(
       Type.Object(
         {
           sku: IdString,
-          quantityDelta: Type.Integer({ minimum: -RESOLUTION_QUANTITY_ABS_MAX, maximum: RESOLUTION_QUANTITY_ABS_MAX, not: { const: 0 } }),
+          // Two ranges rather than `not: 0`, so a reviewer reads ">= 1" instead of "must NOT be valid".
+          quantityDelta: Type.Union([
+            Type.Integer({ minimum: -RESOLUTION_QUANTITY_ABS_MAX, maximum: -1 }),
+            Type.Integer({ minimum: 1, maximum: RESOLUTION_QUANTITY_ABS_MAX }),
+          ]),
         },
         { additionalProperties: false },
       ),
