@@ -10,6 +10,10 @@ import pino from 'pino';
 import type { StoreLayout } from '@tebura/contract';
 import { DEV_ENCRYPTION_KEY, loadCloudConfig, startCloud, type RunningCloud } from '@tebura/cloud';
 import { startEdge, type CredentialMatcher, type EdgeNode } from '@tebura/edge';
+import { createPalmMatcher } from '@tebura/edge/identity/palm';
+import { GallerySync } from '@tebura/edge/sync/gallery-sync';
+import { Gallery } from '@tebura/models';
+import { PALM_TEMPLATE_DIM } from '@tebura/sim';
 import type { ShopperIdentity } from '@tebura/sim';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { CloudAdminClient } from './cloud-client.js';
@@ -22,9 +26,14 @@ export interface StackOptions {
   consolePort?: number;
   consoleEnabled?: boolean;
   logLevel?: 'silent' | 'error' | 'warn' | 'info';
-  /** Extra gate matchers (face, palm) for the edge. */
+  /** Extra gate matchers (face) for the edge; palm is always wired to the synced gallery. */
   matchers?: CredentialMatcher[];
 }
+
+/** Palm templates one demo store keeps; a real store sizes this to its customers. */
+const PALM_GALLERY_SIZE_MAX = 100_000;
+/** How often the edge pulls enrolments and deletions from the cloud. */
+const GALLERY_SYNC_INTERVAL_MS = 5_000;
 
 export interface Stack {
   mqttUrl: string;
@@ -65,15 +74,23 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     );
     const cloud = await startCloud(cloudCfg);
     closers.push(() => cloud.close());
+    const palmGallery = new Gallery({ dim: PALM_TEMPLATE_DIM, sizeMax: PALM_GALLERY_SIZE_MAX });
+    const matchers = [createPalmMatcher({ gallery: palmGallery }), ...(opts.matchers ?? [])];
     const edge = await startEdge(
       {
         storeId, mqttUrl, dbPath: join(opts.dataDir, 'edge.sqlite'), layout: opts.store,
         cloud: { url: cloud.url, apiKey },
         console: { enabled: opts.consoleEnabled ?? true, host: '127.0.0.1', port: opts.consolePort ?? 0 },
       },
-      { logger: pino({ name: 'tebura-edge', level }), ...(opts.matchers ? { matchers: opts.matchers } : {}) },
+      { logger: pino({ name: 'tebura-edge', level }), matchers },
     );
     closers.push(() => edge.close());
+    const sync = new GallerySync({
+      storeId, cloud: { url: cloud.url, apiKey }, galleries: { palm: palmGallery },
+      intervalMs: GALLERY_SYNC_INTERVAL_MS, timeoutMs: 5_000, log: pino({ name: 'tebura-sync', level }),
+    });
+    sync.start();
+    closers.push(() => sync.stop());
     const cloudClient = new CloudAdminClient(cloud.url, adminKey);
     return {
       mqttUrl, cloud, cloudClient, edge, storeId,
@@ -83,6 +100,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           if (s.palmTemplate !== undefined) await cloudClient.enrolPalm(s.customerId, s.palmTemplate);
           if (s.faceEnrolPhoto !== undefined) await cloudClient.enrolFacePhoto(s.customerId, s.faceEnrolPhoto);
         }
+        // The shoppers were just enrolled: the store should know them before they arrive.
+        await sync.pullNow();
       },
       close: closeAll,
     };

@@ -1,0 +1,107 @@
+/**
+ * Keeps this store's biometric galleries in step with the cloud: pulls
+ * enrolments and deletions newer than the last version it applied, page by page,
+ * and applies them to the palm and face galleries. Erasure reaches the edge on the
+ * next pull: a deleted customer's vectors are removed and can no longer match.
+ * Galleries hold vectors only, never images.
+ */
+import type { Logger } from 'pino';
+import { CloudPaths } from '@tebura/contract';
+import type { Gallery } from '@tebura/models';
+
+/** Pages applied in one pass before yielding to the next interval. */
+export const SYNC_PAGES_PER_PASS_MAX = 50;
+
+export interface SyncFeedPage {
+  version: number;
+  more: boolean;
+  enrolments: { customerId: string; kind: 'face' | 'palm'; vector: number[]; version: number }[];
+  deletions: { customerId: string; version: number }[];
+}
+
+export interface GallerySyncOptions {
+  storeId: string;
+  cloud: { url: string; apiKey: string };
+  galleries: { palm?: Gallery; face?: Gallery };
+  intervalMs: number;
+  timeoutMs: number;
+  log: Logger;
+  fetch?: typeof fetch;
+}
+
+export class GallerySync {
+  private since = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+
+  constructor(private readonly o: GallerySyncOptions) {}
+
+  /** The version of the last applied change (sent as `since`). */
+  get version(): number {
+    return this.since;
+  }
+
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => void this.pullNow(), this.o.intervalMs);
+    this.timer.unref();
+    void this.pullNow();
+  }
+
+  /** One pass; never rejects (a failure is logged once per streak and retried next interval). */
+  pullNow(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      for (let page = 0; page < SYNC_PAGES_PER_PASS_MAX; page++) {
+        const p = await this.fetchPage();
+        this.apply(p);
+        if (!p.more) break;
+      }
+      if (this.failures > 0) this.o.log.info({ failures: this.failures }, 'gallery sync recovered');
+      this.failures = 0;
+    } catch (e) {
+      if (this.failures++ === 0) this.o.log.warn({ err: (e as Error).message }, 'gallery sync failed; the store keeps its current galleries and retries');
+    }
+  }
+
+  private async fetchPage(): Promise<SyncFeedPage> {
+    const url = new URL(CloudPaths.sync(this.o.storeId), this.o.cloud.url);
+    url.searchParams.set('since', String(this.since));
+    const res = await (this.o.fetch ?? fetch)(url, {
+      headers: { authorization: `Bearer ${this.o.cloud.apiKey}` },
+      signal: AbortSignal.timeout(this.o.timeoutMs),
+    });
+    if (!res.ok) throw new Error(`sync answered ${res.status}`);
+    return (await res.json()) as SyncFeedPage;
+  }
+
+  private apply(p: SyncFeedPage): void {
+    for (const e of p.enrolments) {
+      const g = this.o.galleries[e.kind];
+      if (g === undefined) continue;
+      try {
+        g.upsert(e.customerId, Float32Array.from(e.vector), e.version);
+      } catch (err) {
+        this.o.log.warn({ customerId: e.customerId, err: (err as Error).message }, 'enrolment not applied');
+      }
+    }
+    for (const d of p.deletions) {
+      this.o.galleries.palm?.remove(d.customerId, d.version);
+      this.o.galleries.face?.remove(d.customerId, d.version);
+    }
+    this.since = Math.max(this.since, p.version);
+  }
+}
