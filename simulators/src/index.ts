@@ -12,3 +12,4 @@ export { replay, readRecording, RecordingWriter, recordLine, RECORDING_FORMAT, R
 export { loadFacePhotos, gatePhoto, sniffMime } from './faces.js';
 export type { GroundTruth, TruthSession, TruthEvent, BasketLine } from './truth.js';
 export { scoreRun, percentiles, type ScoredReceipt, type EvalScores, type EvalMismatch } from './score.js';
+export { benchGenerator, type BenchResult } from './bench.js';

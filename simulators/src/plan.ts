@@ -37,8 +37,10 @@ function uniform(prng: Prng, r: { min: number; max: number }): number {
 }
 
 function randomFacing(ctx: PlanContext, avoid: ReadonlySet<number>): number {
-  const usable = ctx.facings.filter((f) => f.items.length > 0 && !avoid.has(f.index));
-  const pool = usable.length > 0 ? usable : ctx.facings;
+  const focus = ctx.scenario.behaviour.skus;
+  const usable = ctx.facings.filter((f) => f.items.length > 0 && !avoid.has(f.index) && (focus === undefined || focus.includes(f.entry.sku)));
+  const focused = ctx.facings.filter((f) => focus === undefined || focus.includes(f.entry.sku));
+  const pool = usable.length > 0 ? usable : focused.length > 0 ? focused : ctx.facings;
   return ctx.prng.pick(pool).index;
 }
 

@@ -50,6 +50,8 @@ export const Behaviour = Type.Object(
     /** Two separately paying shoppers reach into the same shelf at the same moment. */
     sameShelfRate: Type.Number({ minimum: 0, maximum: 1, default: 0 }),
     dwellS: Range(2, 6, 'seconds spent looking before a reach'),
+    /** When given, shoppers only take these SKUs (to focus a scenario on hard products). */
+    skus: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
     walkSpeedMps: Range(0.9, 1.4, 'walking speed'),
   },
   { additionalProperties: false, default: {} },
