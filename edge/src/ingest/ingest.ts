@@ -9,7 +9,7 @@ import type { Clock } from '@tebura/contract';
 import type { DeviceView } from '../console/source.js';
 import type { EdgeMetrics } from '../metrics.js';
 import { DeviceHealth } from './health.js';
-import { Sequencer, type SequencerBounds } from './sequencer.js';
+import { Sequencer, type SeqWatermark, type SequencerBounds } from './sequencer.js';
 
 export interface IngestHandlers {
   weight(m: LoadCellWeight): void;
@@ -73,6 +73,14 @@ export class Ingest {
       this.metrics.handlerError('ingest_tick');
       this.log.error({ err: e }, 'ingest tick failed');
     }
+  }
+
+  watermarks(): SeqWatermark[] {
+    return this.seq.watermarks();
+  }
+
+  restoreWatermarks(marks: readonly SeqWatermark[]): void {
+    this.seq.restoreWatermarks(marks);
   }
 
   heldCount(): number {

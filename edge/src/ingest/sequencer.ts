@@ -38,6 +38,13 @@ interface DeviceSeq<T> {
   duplicates: number;
 }
 
+export interface SeqWatermark {
+  deviceId: string;
+  bootId: string;
+  nextSeq: number;
+  recentBoots: string[];
+}
+
 export interface DeviceSeqStats {
   bootId: string;
   gaps: number;
@@ -94,6 +101,17 @@ export class Sequencer<T extends Sequenced> {
         if (nowMs - oldest < this.bounds.reorderWindowMs) break;
         this.skipToOldestHeld(d);
       }
+    }
+  }
+
+  /** Where each device stands: saved with the perception snapshot, so a replay after restart is dropped. */
+  watermarks(): SeqWatermark[] {
+    return [...this.devices.entries()].map(([deviceId, d]) => ({ deviceId, bootId: d.bootId, nextSeq: d.nextSeq, recentBoots: [...d.recentBoots] }));
+  }
+
+  restoreWatermarks(marks: readonly SeqWatermark[]): void {
+    for (const m of marks.slice(0, this.bounds.devicesMax)) {
+      this.devices.set(m.deviceId, { bootId: m.bootId, recentBoots: [...m.recentBoots], nextSeq: m.nextSeq, held: new Map(), gaps: 0, restarts: 0, duplicates: 0 });
     }
   }
 

@@ -8,9 +8,10 @@ import { EnvelopeSequencer, Prng, systemClock, type Clock, type Receipt } from '
 import { asEdgeConfig, type EdgeConfig } from '../config.js';
 import type { CredentialMatcher } from '../identity/api.js';
 import { AppTokenMatcher } from '../identity/app-token.js';
-import type { Perception, PerceptionFactory, PerceptionSnapshot } from '../perception/api.js';
+import type { Perception, PerceptionFactory } from '../perception/api.js';
 import type { ConsoleSource } from '../console/source.js';
 import { startConsole } from '../console/index.js';
+import { createPerception } from '../perception/index.js';
 import { Ingest } from '../ingest/ingest.js';
 import { EdgeMetrics } from '../metrics.js';
 import { openDb } from '../store/db.js';
@@ -21,7 +22,8 @@ import { LiveHub, makeConsoleSource, RECEIPTS_LIST_MAX } from './console-source.
 import type { NodeDeps } from './deps.js';
 import { GateHandler } from './gate.js';
 import { closeEdgeMqtt, connectEdgeMqtt } from './mqtt.js';
-import { Sessions } from './sessions.js';
+import { Sessions, type Checkpoint } from './sessions.js';
+import type { SeqWatermark } from '../ingest/sequencer.js';
 import { collectStats, flatStats, type EdgeStats } from './stats.js';
 import { SqliteJtiStore } from './jtis.js';
 
@@ -51,11 +53,7 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   const cfg = asEdgeConfig(cfgIn);
   const clock = deps.clock ?? systemClock;
   const log = deps.logger ?? pino({ name: 'tebura-edge', level: 'info' });
-  const factory = deps.perceptionFactory;
-  if (factory === undefined) {
-    // TODO(perception): default to createPerception from ../perception/index.js once it lands.
-    throw new Error('startEdge needs deps.perceptionFactory until perception/index.ts exists');
-  }
+  const factory = deps.perceptionFactory ?? createPerception;
   const db = openDb(cfg.dbPath);
   const repo = new Repo(db);
   const metrics = new EdgeMetrics(cfg.bounds.latencySamplesMax);
@@ -65,10 +63,9 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   const carts = new Carts(d);
   const sessions = new Sessions(d, carts, cfg.bounds.settleTimeoutMs);
   const perception: Perception = factory(cfg.layout, clock, carts);
-  const snap = repo.loadSnapshot();
-  if (snap !== undefined) perception.restore(snap as PerceptionSnapshot);
+  const checkpoint = repo.loadSnapshot() as Checkpoint | undefined;
+  if (checkpoint?.v === 2) perception.restore(checkpoint.perception);
   sessions.attach(perception);
-  await sessions.recover();
 
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const matchers = new Map<string, CredentialMatcher>();
@@ -105,7 +102,10 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
         perception.onCrossing(m.deviceId, 'in', m.ts);
         return;
       }
-      sessions.exit(m.deviceId, m.ts).catch((err: unknown) => {
+      // Replayed crossings after a restart are dropped by the restored watermarks.
+      const sid = sessions.exitBegin(m.deviceId, m.ts);
+      if (sid === null) return;
+      sessions.exitFinish(sid).catch((err: unknown) => {
         metrics.handlerError('exit');
         log.error({ err, gateId: m.deviceId }, 'exit handling failed');
       });
@@ -113,6 +113,9 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
     deviceState: (device) => d.emit({ type: 'device', device }),
   });
   ingest.health.restore(repo.devices());
+  if (checkpoint?.v === 2 && Array.isArray(checkpoint.seqs)) ingest.restoreWatermarks(checkpoint.seqs as SeqWatermark[]);
+  sessions.seqState = () => ingest.watermarks();
+  await sessions.recover();
 
   if (cfg.cloud !== undefined) {
     uploader = new OutboxUploader({
