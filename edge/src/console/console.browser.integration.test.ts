@@ -95,6 +95,31 @@ describe('console page in chromium', () => {
     expect(await page.locator('#reviews-count').textContent()).toBe('0');
   }, 60_000);
 
+  it('moves a closed session from the carts to the receipts, and shows device and gate events', async () => {
+    source.cartMap.delete('s-aa11');
+    source.emit({
+      type: 'session_closed',
+      sessionId: 's-aa11',
+      receipt: {
+        receiptId: 'rc-1', sessionId: 's-aa11', storeId: source.storeId, customerId: 'cust-1', currency: 'JPY',
+        lines: [{ sku: 'onigiri-salmon', name: 'Onigiri salmon', quantity: 2, unitPriceMinor: 160, taxClass: 'food', lineTotalMinor: 320 }],
+        taxes: [{ taxClass: 'food', rateBp: 800, taxableMinor: 320, taxMinor: 25 }],
+        subtotalMinor: 320, taxMinor: 25, totalMinor: 345, openedAt: Date.now() - 60_000, closedAt: Date.now(),
+      },
+    });
+    source.emit({ type: 'device', device: { deviceId: 'shelf-g1-0', kind: 'loadcell', state: 'offline', lastSeen: Date.now() - 30_000, msgsPerS: 0, gaps: 4, restarts: 1 } });
+    source.emit({ type: 'gate', gateId: 'gate-in', decision: 'deny', reason: 'unknown face', ts: Date.now() });
+    await page.locator('.receipt[data-receipt="rc-1"]').waitFor();
+    expect(await page.locator('.receipt[data-receipt="rc-1"] .total').textContent()).toBe('¥345');
+    await page.locator('.cart[data-session="s-aa11"]').waitFor({ state: 'detached' });
+    expect(await page.locator('#carts-count').textContent()).toBe('0');
+    const row = page.locator('tr[data-device="shelf-g1-0"]');
+    await row.waitFor();
+    expect(await row.locator('.state').textContent()).toBe('offline');
+    expect(await page.locator('#devices-count').textContent()).toBe('1 offline / 1');
+    expect(await page.locator('#gate-log .deny').textContent()).toBe('deny');
+  }, 60_000);
+
   it('renders a busy store cleanly at 1280x800 (screenshot for a human)', async () => {
     const world = new DemoWorld(source, new Prng(7));
     source.reviewMap.clear();
