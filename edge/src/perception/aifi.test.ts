@@ -3,15 +3,17 @@
  * cps-test-01 has 2 hand-labelled ground-truth events (cmu/ground_truth/v14.json);
  * BENCHMARK-1 has one clear event (G1/S5/P11 -623 g, ARRWHD SPRNG WTR by planogram;
  * an inferred label, not official GT). The whole store's weight series runs through
- * the shelf detector and product inference; nothing else may come out.
+ * the whole perception path (no cameras, so events end as NO_SHOPPER reviews with
+ * their SKU guesses); nothing else may come out.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { StoreLayout } from '@tebura/contract';
+import { ManualClock, type LoadCellWeight, type StoreLayout } from '@tebura/contract';
+import type { ReviewCandidate } from './api.js';
 import { loadAifiBenchmark1 } from './aifi-benchmark.js';
 import { loadAifiTest1, plateId } from './aifi-loader.js';
-import { ProductInference } from './product-inference.js';
+import { createPerceptionWith } from './perception.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
 import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
 
@@ -33,20 +35,30 @@ function gtEvents(dataset: string): GtEvent[] {
 /** "2020-01-28_22-24-15" (UTC) to epoch ms. */
 const gtTime = (s: string): number => Date.parse(s.replace(/^(\d{4}-\d\d-\d\d)_(\d\d)-(\d\d)-(\d\d)$/, '$1T$2:$3:$4Z'));
 
-function detectAll(layout: StoreLayout, messages: Iterable<{ deviceId: string } & Parameters<ShelfEventDetector['ingest']>[0]>): ShelfEvent[] {
-  const dets = new Map(layout.gondolas.flatMap((g) => g.shelves).map((s) => [s.loadCell.deviceId, new ShelfEventDetector(s, tuning)]));
-  const out: ShelfEvent[] = [];
-  for (const m of messages) dets.get(m.deviceId)!.ingest(m, out);
-  return out;
+/**
+ * The full perception path (detector, split, noise filter, inference, fusion) with
+ * no cameras: every surviving event is a NO_SHOPPER review carrying its SKU guesses.
+ */
+function perceive(layout: StoreLayout, messages: LoadCellWeight[]): { events: ShelfEvent[]; reviews: ReviewCandidate[] } {
+  const reviews: ReviewCandidate[] = [];
+  const sorted = [...messages].sort((a, b) => a.ts - b.ts);
+  const clock = new ManualClock(sorted[0]!.ts);
+  const p = createPerceptionWith(layout, clock, { cartDelta: () => {}, review: (r) => reviews.push(r) }, tuning);
+  for (const m of sorted) p.onWeight(m);
+  const events: ShelfEvent[] = [];
+  for (const sh of layout.gondolas.flatMap((g) => g.shelves)) {
+    const det = new ShelfEventDetector(sh, tuning);
+    for (const m of sorted) if (m.deviceId === sh.loadCell.deviceId) det.ingest(m, events);
+  }
+  return { events, reviews };
 }
 
 describe('AiFi cps-test-01 (real 60 Hz plates, 2 ground-truth events)', () => {
   const { layout, shelves, skuByName } = loadAifiTest1(dataDir('yzthu/csv/test1'), dataDir('yzthu/csv/ground_truth/test1-all_product.csv'));
-  const events = detectAll(
+  const { events, reviews } = perceive(
     layout,
     shelves.flatMap((s) => s.messages),
   );
-  const inference = new ProductInference(layout, tuning);
   const gt = gtEvents('cps-test-01');
 
   it('reads the recording: 29 shelves, 348 plates, 2 GT events', () => {
@@ -56,17 +68,17 @@ describe('AiFi cps-test-01 (real 60 Hz plates, 2 ground-truth events)', () => {
   });
 
   it('finds every GT event exactly once, with the right product and count, and nothing extra', () => {
-    expect(events).toHaveLength(gt.length);
+    expect(reviews).toHaveLength(gt.length);
     for (const g of gt) {
       const pos = g.observation.position;
       const gtPlates = pos.plates.map((p) => plateId(pos.gondola, pos.shelf, p));
-      const matches = events.filter((e) => e.plateIds.some((p) => gtPlates.includes(p)) && Math.abs(e.startTs - gtTime(g.observation.time)) < 2000);
+      const matches = reviews.filter((r) => r.plateIds.some((p) => gtPlates.includes(p)) && Math.abs(r.window.startTs - gtTime(g.observation.time)) < 2000);
       expect(matches).toHaveLength(1);
-      const e = matches[0]!;
-      expect(Math.sign(e.deltaG)).toBe(g.putback ? 1 : -1);
-      const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG })[0]!;
-      expect(best.items).toEqual([{ sku: skuByName.get(g.observation.products[0]!.name), count: 1 }]);
-      expect(best.probability).toBeGreaterThanOrEqual(tuning.confidenceMin);
+      const r = matches[0]!;
+      expect(r.reason).toBe('NO_SHOPPER');
+      expect(Math.sign(r.deltaG)).toBe(g.putback ? 1 : -1);
+      expect(r.skuCandidates[0]).toMatchObject({ sku: skuByName.get(g.observation.products[0]!.name), quantity: 1 });
+      expect(r.skuCandidates[0]!.probability).toBeGreaterThanOrEqual(tuning.confidenceMin);
     }
   });
 
@@ -79,15 +91,14 @@ describe('AiFi cps-test-01 (real 60 Hz plates, 2 ground-truth events)', () => {
 
 describe('AiFi BENCHMARK-1 (packets of float32 [12, shelf, plate])', () => {
   const { layout, messages, skuByUpc } = loadAifiBenchmark1(dataDir('team6_benchmark1/testcases/BENCHMARK-1'));
-  const events = detectAll(layout, messages);
+  const { reviews } = perceive(layout, messages);
 
   it('finds only the one clear event, the 623 g bottle on G1/S5/P11', () => {
-    expect(events.map((e) => e.plateIds)).toEqual([['g1s5p11']]);
-    const e = events[0]!;
-    expect(Math.abs(e.deltaG + 623)).toBeLessThan(5);
-    expect(Math.abs(e.startTs - Date.parse('2020-04-22T05:06:49.78Z'))).toBeLessThan(1000);
-    const best = new ProductInference(layout, tuning).infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG })[0]!;
-    expect(best.items).toEqual([{ sku: skuByUpc.get('071142008582'), count: 1 }]);
-    expect(best.probability).toBeGreaterThanOrEqual(tuning.confidenceMin);
+    expect(reviews.map((r) => r.plateIds)).toEqual([['g1s5p11']]);
+    const r = reviews[0]!;
+    expect(Math.abs(r.deltaG + 623)).toBeLessThan(5);
+    expect(Math.abs(r.window.startTs - Date.parse('2020-04-22T05:06:49.78Z'))).toBeLessThan(1000);
+    expect(r.skuCandidates[0]).toMatchObject({ sku: skuByUpc.get('071142008582'), quantity: 1 });
+    expect(r.skuCandidates[0]!.probability).toBeGreaterThanOrEqual(tuning.confidenceMin);
   });
 });

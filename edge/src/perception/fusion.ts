@@ -21,6 +21,7 @@ export interface FusionStats {
   reviews: number;
   sinkErrors: number;
   frames: number;
+  smallChanges: number;
 }
 
 export interface FusionContext {
@@ -40,7 +41,46 @@ export interface FusionContext {
   stats: FusionStats;
 }
 
+/** A run of a split event must fit its best SKU at least this well (standard deviations). */
+const SPLIT_FIT_Z_MAX = 3;
+/** ... and be at least this probable on its own. */
+const SPLIT_PROBABILITY_MIN = 0.5;
+/** An unexplained change below this fraction of the lightest SKU planned nearby is noise. */
+const SMALL_CHANGE_FRACTION = 0.5;
+/** ... where "lightest" is at most this: an unexplained 50 g always goes to a human. */
+const SMALL_CHANGE_CAP_G = 100;
+
 export function fuseEvent(ctx: FusionContext, e: ShelfEvent): void {
+  for (const part of splitByFacing(ctx, e)) fuseOne(ctx, part);
+}
+
+/**
+ * Two hands on adjacent facings at once make one run of plates. When every
+ * facing's share of the change is a good fit for a product on its own, they are
+ * separate events (often separate shoppers); otherwise one item lies across them
+ * (AiFi: a bag over plates 3-5 spanning two facings).
+ */
+export function splitByFacing(ctx: FusionContext, e: ShelfEvent): ShelfEvent[] {
+  if (e.plateIds.length < 2) return [e];
+  const runs = ctx.inference.facingRuns(e.plateIds);
+  if (runs.length < 2) return [e];
+  const parts = runs.map((idx) => {
+    const plateIds = idx.map((i) => e.plateIds[i]!);
+    const plateDeltasG = idx.map((i) => e.plateDeltasG[i]!);
+    const deltaG = plateDeltasG.reduce((a, b) => a + b, 0);
+    const noiseG = e.noiseG * Math.sqrt(idx.length / e.plateIds.length);
+    return { ...e, eventId: `${e.eventId}/${plateIds[0]}`, plateIds, plateDeltasG, deltaG, noiseG, trace: e.trace.filter((t) => plateIds.includes(t.plateId)) };
+  });
+  for (const p of parts) {
+    if (Math.abs(p.deltaG) < ctx.tuning.eventMinG) return [e];
+    const best = ctx.inference.infer({ deltaG: p.deltaG, plateIds: p.plateIds, plateDeltasG: p.plateDeltasG, noiseG: p.noiseG })[0];
+    if (!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) return [e];
+    if (ctx.inference.fitZ(best.items, p.deltaG, p.noiseG) > SPLIT_FIT_Z_MAX) return [e];
+  }
+  return parts;
+}
+
+function fuseOne(ctx: FusionContext, e: ShelfEvent): void {
   const { tuning } = ctx;
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
@@ -51,6 +91,11 @@ export function fuseEvent(ctx: FusionContext, e: ShelfEvent): void {
   const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hints, cart });
   const best = hyps[0];
   const putBack = e.deltaG > 0;
+  if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {
+    // Far lighter than anything kept here and matching nothing: a shelf settling, not an item.
+    ctx.stats.smallChanges++;
+    return;
+  }
 
   let reason: string | null = null;
   if (!best || best.items.length === 0) reason = 'UNKNOWN_WEIGHT';

@@ -50,7 +50,7 @@ export class StorePerception implements Perception {
       plates,
       retired: [],
       carts: new Map(),
-      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0 },
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0 },
     };
   }
 

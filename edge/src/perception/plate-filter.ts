@@ -172,6 +172,9 @@ export class ShelfPlates {
     if (!this.stable(i)) return;
     const d = this.delta(i);
     if (st === PLATE_ACTIVE) {
+      // A hand pressing smoothly can look stable at the top of its press: a real
+      // take or put lasts longer than that, so an early calm is not the end.
+      if (ts - this.activeStartTs[i]! < th.minEventMs) return;
       if (Math.abs(d) > this.reportG(i)) {
         this.status[i] = PLATE_SETTLED;
         this.settledTs[i] = ts;

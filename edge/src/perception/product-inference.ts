@@ -158,6 +158,48 @@ export class ProductInference {
     return scored.slice(0, HYPOTHESES_RETURNED_MAX).map((h) => ({ items: h.items, probability: total > 0 ? h.w / total : 0 }));
   }
 
+  /** Unit weight of the lightest SKU planned on these plates or their neighbours (Infinity if none). */
+  lightestNear(plateIds: readonly string[]): number {
+    let w = Infinity;
+    for (const pid of plateIds) {
+      for (const q of [pid, ...(this.neighbours.get(pid) ?? [])]) {
+        for (const sku of this.plan.get(q) ?? []) w = Math.min(w, this.bySku.get(sku)?.mean ?? Infinity);
+      }
+    }
+    return w;
+  }
+
+  /** How many standard deviations the change is from what these items weigh. */
+  fitZ(items: readonly SkuCount[], deltaG: number, noiseG: number): number {
+    const absG = Math.abs(deltaG);
+    let mean = 0;
+    let v = noiseG ** 2 + (this.tuning.scaleErrorFraction * absG) ** 2;
+    for (const it of items) {
+      const m = this.bySku.get(it.sku);
+      if (!m) return Infinity;
+      mean += it.count * m.mean;
+      v += it.count * m.variance;
+    }
+    return Math.abs(absG - mean) / Math.sqrt(v);
+  }
+
+  /**
+   * Splits adjacent plates into runs planned for different facings (plates with no
+   * plan join their left neighbour's run). One run: the plates form one facing.
+   */
+  facingRuns(plateIds: readonly string[]): number[][] {
+    const runs: number[][] = [];
+    let lastKey: string | null = null;
+    plateIds.forEach((pid, i) => {
+      const skus = this.plan.get(pid);
+      const key = skus && skus.length > 0 ? skus.join('|') : lastKey;
+      if (runs.length === 0 || key !== lastKey) runs.push([i]);
+      else runs[runs.length - 1]!.push(i);
+      lastKey = key;
+    });
+    return runs;
+  }
+
   /** Two different SKUs in one event: only among SKUs planned on or beside the plates. */
   private scorePairs(
     input: InferenceInput,

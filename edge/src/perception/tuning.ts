@@ -26,6 +26,8 @@ export interface PerceptionTuning {
   warmupMs: number;
   /** Time constant with which an idle, stable plate's baseline follows slow drift. */
   driftTauMs: number;
+  /** A plate cannot settle sooner than this after its departure (a reach takes time; see plate-filter). */
+  minEventMs: number;
   /** A plate active longer than this is re-zeroed (someone leaning on the shelf); bounds event length. */
   activeMaxMs: number;
   /** Relative calibration error of load cells, added to the product-weight variance. */
@@ -81,6 +83,7 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   crosstalkFraction: 0.05,
   warmupMs: 2000,
   driftTauMs: 2000,
+  minEventMs: 500,
   activeMaxMs: 15_000,
   scaleErrorFraction: 0.01,
   countMax: 6,
@@ -113,6 +116,7 @@ export interface PlateThresholds {
   reportG: number;
   reportSigmas: number;
   warmupSamples: number;
+  minEventMs: number;
   driftGain: number;
   noiseG: number;
 }
@@ -126,6 +130,7 @@ export function plateThresholds(profile: LoadCellProfile, t: PerceptionTuning): 
     departG: Math.max(t.departSigmas * noiseG, t.departMinG),
     reportG: Math.max(t.reportSigmas * noiseG, t.reportMinG),
     reportSigmas: t.reportSigmas,
+    minEventMs: t.minEventMs,
     warmupSamples: Math.max(1, Math.round((t.warmupMs * profile.sampleRateHz) / 1000)),
     driftGain: Math.min(1, 1000 / (t.driftTauMs * profile.sampleRateHz)),
     noiseG,
