@@ -5,6 +5,9 @@ import { svg, sessionColour, shortId } from './util.js';
 
 const MARGIN_M = 0.4;
 const PERSON_RADIUS_M = 0.2;
+// Marks and labels are sized for a 10 m floor and grow with bigger ones, so a
+// 40 m store does not turn into specks (the same factor feeds --u in the CSS).
+const REFERENCE_FLOOR_M = 10;
 
 /** Green when stocked, through yellow, to red when empty. */
 export function plateFill(ratio) {
@@ -20,6 +23,7 @@ export class FloorMap {
     this.people = new Map(); // trackId -> <g>
     this.gates = new Map();
     this.depthM = 1;
+    this.u = 1;
     this.peopleLayer = null;
   }
 
@@ -30,7 +34,10 @@ export class FloorMap {
     this.gates.clear();
     const { widthM, depthM } = store.floor;
     this.depthM = depthM;
-    this.root.setAttribute('viewBox', `${-MARGIN_M} ${-MARGIN_M} ${widthM + 2 * MARGIN_M} ${depthM + 2 * MARGIN_M}`);
+    this.u = Math.max(1, Math.max(widthM, depthM) / REFERENCE_FLOOR_M);
+    this.root.style.setProperty('--u', String(this.u));
+    const m = MARGIN_M * this.u;
+    this.root.setAttribute('viewBox', `${-m} ${-m} ${widthM + 2 * m} ${depthM + 2 * m}`);
     this.root.setAttribute('preserveAspectRatio', 'xMidYMid meet');
     const fixtures = svg('g');
     // Camera coverage is clipped to the floor: what lies outside the walls is noise.
@@ -56,15 +63,15 @@ export class FloorMap {
   /** [coverage or null, marker, label] */
   camera(c) {
     const cover = c.kind === 'overhead' ? svg('circle', { class: 'cover', cx: c.x, cy: this.y(c.y), r: c.coverageRadiusM }) : null;
-    const marker = svg('circle', { class: 'camera', 'data-camera': c.id, cx: c.x, cy: this.y(c.y), r: 0.08 }, svg('title', { text: `${c.id} (${c.kind})` }));
-    return [cover, marker, svg('text', { class: 'label', x: c.x + 0.12, y: this.y(c.y) + 0.07, text: c.id })];
+    const marker = svg('circle', { class: 'camera', 'data-camera': c.id, cx: c.x, cy: this.y(c.y), r: 0.08 * this.u }, svg('title', { text: `${c.id} (${c.kind})` }));
+    return [cover, marker, svg('text', { class: 'label', x: c.x + 0.12 * this.u, y: this.y(c.y) + 0.07 * this.u, text: c.id })];
   }
 
   gondola(g) {
     const top = this.y(g.y + g.depthM);
     const group = svg('g', { 'data-gondola': g.id });
     group.append(svg('rect', { class: 'gondola', x: g.x, y: top, width: g.widthM, height: g.depthM, rx: 0.03 }));
-    group.append(svg('text', { class: 'label', x: g.x, y: top - 0.06, text: g.id }));
+    group.append(svg('text', { class: 'label', x: g.x, y: top - 0.06 * this.u, text: g.id }));
     // Shelves stack vertically in the store; in plan view each gets a strip of
     // the footprint so every plate stays visible (lowest level nearest the aisle).
     const shelves = [...g.shelves].sort((a, b) => a.level - b.level);
@@ -85,12 +92,12 @@ export class FloorMap {
   }
 
   gate(g) {
-    const w = 0.8;
-    const h = 0.22;
+    const w = 0.8 * this.u;
+    const h = 0.22 * this.u;
     const group = svg('g', { 'data-gate': g.id });
     const rect = svg('rect', { class: `gate-${g.kind}`, x: g.x - w / 2, y: this.y(g.y) - h / 2, width: w, height: h, rx: 0.04 });
     group.append(rect, svg('title', { text: `${g.id} (${g.kind}${g.methods.length ? ': ' + g.methods.join(', ') : ''})` }));
-    group.append(svg('text', { class: 'label', x: g.x - w / 2, y: this.y(g.y) - h / 2 - 0.06, text: `${g.kind === 'entry' ? 'IN' : 'OUT'} ${g.id}` }));
+    group.append(svg('text', { class: 'label', x: g.x - w / 2, y: this.y(g.y) - h / 2 - 0.06 * this.u, text: `${g.kind === 'entry' ? 'IN' : 'OUT'} ${g.id}` }));
     this.gates.set(g.id, rect);
     return group;
   }
@@ -121,7 +128,7 @@ export class FloorMap {
       let g = this.people.get(p.trackId);
       if (!g) {
         g = svg('g', { class: 'person', 'data-track': p.trackId });
-        g.append(svg('circle', { r: PERSON_RADIUS_M }), svg('text', {}), svg('text', { class: 'tag', y: -PERSON_RADIUS_M - 0.08 }));
+        g.append(svg('circle', { r: PERSON_RADIUS_M * this.u }), svg('text', {}), svg('text', { class: 'tag', y: (-PERSON_RADIUS_M - 0.08) * this.u }));
         this.peopleLayer.append(g);
         this.people.set(p.trackId, g);
       }
