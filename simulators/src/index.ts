@@ -13,3 +13,4 @@ export { loadFacePhotos, gatePhoto, sniffMime } from './faces.js';
 export type { GroundTruth, TruthSession, TruthEvent, BasketLine } from './truth.js';
 export { scoreRun, percentiles, type ScoredReceipt, type EvalScores, type EvalMismatch } from './score.js';
 export { benchGenerator, type BenchResult } from './bench.js';
+export { convertAifi, skuOf, gtTimeMs, AIFI_STORE_ID } from './aifi.js';
