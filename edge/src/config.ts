@@ -82,7 +82,7 @@ export type EdgeConfigInput = Static<typeof EdgeConfigSchema>;
 /** A loaded config: the layout is resolved to a checked StoreLayout. */
 export type EdgeConfig = Readonly<Omit<EdgeConfigInput, 'layout'> & { layout: StoreLayout }>;
 
-function resolveLayout(raw: unknown, source: string): { layout?: StoreLayout; problems: ErrorDetail[] } {
+function resolveLayout(raw: unknown, _source: string): { layout?: StoreLayout; problems: ErrorDetail[] } {
   let doc: unknown = raw;
   if (typeof raw === 'string') {
     try {
@@ -96,24 +96,28 @@ function resolveLayout(raw: unknown, source: string): { layout?: StoreLayout; pr
   if (problems.length > 0) return { problems };
   const layout = withDefaults as StoreLayout;
   problems.push(...storeLayoutProblems(layout).map((p) => ({ path: `/layout${p.path}`, message: p.message })));
-  void source;
   return { layout, problems };
 }
 
-/** Validates a raw config document; throws ConfigError listing every problem. */
+/** Validates a raw config document; throws ConfigError listing every problem (layout ones too). */
 export function loadEdgeConfig(raw: unknown, source: string): EdgeConfig {
-  let layout: StoreLayout | undefined;
-  const cfg = loadConfig(EdgeConfigSchema, raw, source, (c) => {
-    const r = resolveLayout(c.layout, source);
-    layout = r.layout;
-    const extra = [...r.problems];
-    if (c.bounds.retryBackoffMaxMs < c.bounds.retryBackoffBaseMs) {
-      extra.push({ path: '/bounds/retryBackoffMaxMs', message: 'must be >= retryBackoffBaseMs' });
-    }
-    return extra;
-  });
-  if (layout === undefined) throw new ConfigError(source, [{ path: '/layout', message: 'layout missing' }]);
-  return Object.freeze({ ...cfg, layout: Object.freeze(layout) });
+  const rawLayout = raw !== null && typeof raw === 'object' ? (raw as { layout?: unknown }).layout : undefined;
+  const lr = rawLayout === undefined ? { problems: [] as ErrorDetail[] } : resolveLayout(rawLayout, source);
+  const details: ErrorDetail[] = [];
+  let cfg: Readonly<EdgeConfigInput> | undefined;
+  try {
+    cfg = loadConfig(EdgeConfigSchema, raw, source, (c) =>
+      c.bounds.retryBackoffMaxMs < c.bounds.retryBackoffBaseMs ? [{ path: '/bounds/retryBackoffMaxMs', message: 'must be >= retryBackoffBaseMs' }] : [],
+    );
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    details.push(...e.details);
+  }
+  details.push(...lr.problems);
+  if (details.length > 0 || cfg === undefined || lr.layout === undefined) {
+    throw new ConfigError(source, details.length > 0 ? details : [{ path: '/layout', message: 'layout missing' }]);
+  }
+  return Object.freeze({ ...cfg, layout: Object.freeze(lr.layout) });
 }
 
 /** Accepts an already loaded config or a raw document. */
