@@ -111,6 +111,13 @@ describe('GET /api/events', () => {
     b.close();
   });
 
+  it('answers HEAD without opening a stream', async () => {
+    const res = await app.inject({ method: 'HEAD', url: '/api/events' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(source.listeners.size).toBe(0);
+  });
+
   it('cleans up on disconnect: client removed, source unsubscribed', async () => {
     const s = await openStream(base);
     await s.waitFor('hello');

@@ -7,6 +7,8 @@ import type { SseSink } from './sse-client.js';
 
 export const eventRoutes: FastifyPluginAsync<{ hub: SseHub; clientsMax: number }> = async (app, { hub, clientsMax }) => {
   app.get('/api/events', async (request, reply) => {
+    // fastify answers HEAD with the GET handler; a HEAD must not hold a stream slot.
+    if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
     if (hub.clientCount >= clientsMax) {
       throw new TeburaError(ConsoleErrorCodes.SSE_FULL, 'unavailable', `at most ${clientsMax} live streams`);
     }
