@@ -14,7 +14,11 @@ const POLL_MS = 5000;
 const $ = (id) => document.getElementById(id);
 const state = { store: null, ctx: null, carts: new Map(), receipts: [], devices: new Map(), gateLog: [] };
 const map = new FloorMap($('floor'));
-const reviews = new ReviewQueue($('reviews'), (id, resolution) => postJson(`/api/reviews/${encodeURIComponent(id)}/resolve`, resolution));
+const reviews = new ReviewQueue(
+  $('reviews'),
+  (id, resolution) => postJson(`/api/reviews/${encodeURIComponent(id)}/resolve`, resolution),
+  (open) => { $('reviews-count').textContent = String(open); },
+);
 
 function context() {
   const s = state.store;
@@ -37,7 +41,6 @@ function showDevices() {
   const offline = [...state.devices.values()].filter((d) => d.state === 'offline').length;
   $('devices-count').textContent = offline ? `${offline} offline / ${state.devices.size}` : String(state.devices.size);
 }
-function showReviewCount() { $('reviews-count').textContent = String(reviews.openCount); }
 function showPeople(people) {
   map.setPeople(people);
   const unbound = people.filter((p) => !p.sessionId).length;
@@ -73,7 +76,6 @@ async function loadAll() {
   showReceipts();
   showDevices();
   reviews.setAll(open.reviews, state.ctx);
-  showReviewCount();
   showPeople(people.people);
   map.setPlates(plates.grams);
   await pollStats();
@@ -97,7 +99,7 @@ const handlers = {
     showCarts();
     showReceipts();
   },
-  review: (e) => { reviews.ctx = state.ctx; reviews.upsert(e.item); showReviewCount(); },
+  review: (e) => { reviews.ctx = state.ctx; reviews.upsert(e.item); },
   gate: (e) => {
     state.gateLog = [e, ...state.gateLog].slice(0, GATE_LOG_MAX);
     map.flashGate(e.gateId);

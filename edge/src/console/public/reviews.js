@@ -31,9 +31,10 @@ const OPERATOR_KEY = 'tebura.console.operator';
 
 export class ReviewQueue {
   /** onResolve(reviewId, resolution) -> Promise<review item>; throws with .code on refusal. */
-  constructor(root, onResolve) {
+  constructor(root, onResolve, onChange = () => {}) {
     this.root = root;
     this.onResolve = onResolve;
+    this.onChange = onChange;
     this.cards = new Map();
     this.operator = el('input', { id: 'operator', value: localStorage.getItem(OPERATOR_KEY) || 'operator', maxlength: 64, 'aria-label': 'resolved by' });
     this.operator.addEventListener('change', () => localStorage.setItem(OPERATOR_KEY, this.operator.value));
@@ -64,6 +65,7 @@ export class ReviewQueue {
         old.item = item;
         old.node.classList.add('resolved');
         old.node.querySelectorAll('button, select, input').forEach((b) => { b.disabled = true; });
+        this.onChange(this.openCount);
         setTimeout(() => { old.node.remove(); this.cards.delete(item.reviewId); this.renderEmpty(); }, 1500);
       }
       return;
@@ -78,6 +80,7 @@ export class ReviewQueue {
   renderEmpty() {
     this.list.querySelector('.empty')?.remove();
     if (this.cards.size === 0) this.list.append(el('div', { class: 'empty', text: 'Nothing to review.' }));
+    this.onChange(this.openCount);
   }
 
   card(item) {
