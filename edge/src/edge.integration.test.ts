@@ -4,6 +4,7 @@
  * walks out; a receipt must come out. Perception here is the node's test fake
  * (testing/fake-perception.ts): this test is about the node, not inference.
  */
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
@@ -36,11 +37,32 @@ async function startAedes(): Promise<{ url: string; close(): Promise<void> }> {
   };
 }
 
-async function shopOnce(mqttUrl: string): Promise<void> {
+/** A stand-in for the cloud (the real one is cloud/'s): JWKS plus idempotent record ingest. */
+async function fakeCloud(jwks: object): Promise<{ url: string; posts: string[]; close(): Promise<void> }> {
+  const posts: string[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url === '/v1/entry-tokens/jwks') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+        return;
+      }
+      posts.push(`${req.url} ${String(req.headers['idempotency-key'])}`);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'created', id: req.headers['idempotency-key'] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, posts, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function shopOnce(mqttUrl: string, withCloud: boolean): Promise<void> {
   const storeId = `it-${Math.random().toString(36).slice(2, 10)}`;
   const issuer = await testIssuer();
+  const cloud = withCloud ? await fakeCloud(issuer.jwks) : null;
+  // With a cloud the token keys come from its JWKS endpoint; without, from config.
+  const keys = cloud === null ? { entryKeys: issuer.jwks, console: { enabled: false } } : { cloud: { url: cloud.url, apiKey: 'k' }, console: { enabled: true } };
   const node = await startEdge(
-    { storeId, mqttUrl, dbPath: ':memory:', layout: testLayout(), entryKeys: issuer.jwks, console: { enabled: false } },
+    { storeId, mqttUrl, dbPath: ':memory:', layout: testLayout(), ...keys },
     { perceptionFactory: fakePerceptionFactory, logger: pino({ level: 'silent' }) },
   );
   const pub = await mqtt.connectAsync(mqttUrl, { clientId: `pub-${storeId}`, protocolVersion: 4 });
@@ -74,25 +96,36 @@ async function shopOnce(mqttUrl: string): Promise<void> {
     const st = node.stats();
     expect(st.sessionsClosed).toBe(1);
     expect(st.rejected).toBe(0);
-    expect(st.outboxPending).toBe(2); // no cloud configured: session + receipt wait in the outbox
+    if (cloud === null) {
+      expect(st.outboxPending).toBe(2); // no cloud configured: session + receipt wait in the outbox
+      expect(node.consoleUrl).toBeNull();
+    } else {
+      await waitFor(() => node.stats().outboxSent === 2, 5000, 'outbox drained');
+      expect(cloud.posts).toEqual([`/v1/stores/${storeId}/sessions ${r.sessionId}`, `/v1/stores/${storeId}/receipts ${r.receiptId}`]);
+      expect(node.stats().exitToChargeMs.count).toBe(1);
+      const res = await fetch(`${node.consoleUrl}/api/receipts?limit=5`);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(await res.json())).toContain(r.receiptId);
+    }
   } finally {
     await pub.endAsync();
     await node.close();
+    await cloud?.close();
   }
 }
 
 describe('edge node through a broker', () => {
   it('Mosquitto on 127.0.0.1:1883: entry, pick, exit -> receipt', async () => {
-    await shopOnce('mqtt://127.0.0.1:1883');
+    await shopOnce('mqtt://127.0.0.1:1883', false);
   });
 
   const brokers: { close(): Promise<void> }[] = [];
   afterAll(async () => {
     for (const b of brokers) await b.close();
   });
-  it('in-process aedes: entry, pick, exit -> receipt', async () => {
+  it('in-process aedes: entry, pick, exit -> receipt, uploaded to a cloud, shown on the console', async () => {
     const b = await startAedes();
     brokers.push(b);
-    await shopOnce(b.url);
+    await shopOnce(b.url, true);
   });
 });

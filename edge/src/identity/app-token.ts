@@ -28,6 +28,8 @@ export interface AppTokenMatcherOptions {
   clockToleranceS?: number;
   /** Tokens valid longer than this are refused: it bounds how long a jti must be kept. */
   tokenLifetimeMaxS?: number;
+  /** Told about JWKS fetch failures (the node logs and counts them). */
+  onKeyFetchError?: (reason: string) => void;
 }
 
 const CLOCK_TOLERANCE_S = 5;
@@ -112,12 +114,16 @@ export class AppTokenMatcher implements CredentialMatcher {
     this.lastFetchAttemptMs = now;
     try {
       const res = await c.fetch(new URL(CloudPaths.entryKeys(), c.url), { signal: AbortSignal.timeout(c.timeoutMs) });
-      if (!res.ok) return;
+      if (!res.ok) {
+        this.o.onKeyFetchError?.(`http ${res.status}`);
+        return;
+      }
       const body = (await res.json()) as { keys?: unknown };
       if (Array.isArray(body.keys)) this.fetched = { keys: body.keys as JWK[], atMs: now };
-    } catch {
+      else this.o.onKeyFetchError?.('answer has no keys array');
+    } catch (e) {
       // Network failure: the cached or static keys stay in use; the next call retries.
-      return;
+      this.o.onKeyFetchError?.((e as Error).message);
     }
   }
 }

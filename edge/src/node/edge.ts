@@ -71,6 +71,10 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   const matchers = new Map<string, CredentialMatcher>();
   matchers.set('app', new AppTokenMatcher({
     storeId: cfg.storeId, clock, jtis: new SqliteJtiStore(repo), usedJtisMax: cfg.bounds.usedJtisMax,
+    onKeyFetchError: (reason) => {
+      metrics.handlerError('jwks_fetch');
+      log.warn({ reason }, 'entry-token keys not fetched; using cached or configured keys');
+    },
     ...(cfg.entryKeys !== undefined ? { staticKeys: cfg.entryKeys } : {}),
     ...(cfg.cloud !== undefined ? { cloud: { url: cfg.cloud.url, fetch: fetchImpl, cacheMs: cfg.bounds.jwksCacheMs, timeoutMs: cfg.bounds.httpTimeoutMs } } : {}),
   }));

@@ -50,7 +50,8 @@ export class GateHandler {
   }
 
   private async decide(req: GateEntryRequest): Promise<Answer> {
-    const txKey = `${req.deviceId}:${req.txId}`;
+    // bootId too: a rebooted gate may reuse its txIds for new shoppers.
+    const txKey = `${req.deviceId}:${req.bootId}:${req.txId}`;
     // A gate that retries (lost answer, edge restart) gets the same answer again.
     const prior = this.d.sessions.byTxKey(txKey);
     if (prior !== undefined) return { status: 'ok', decision: 'open', reason: 'OK', sessionId: prior.session_id, customerId: prior.customer_id };
