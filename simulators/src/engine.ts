@@ -226,10 +226,12 @@ export class SimEngine {
 
   /** Ends the run: devices go offline (as a clean shutdown would say), truth is closed. */
   finish(): GroundTruth {
+    // An aborted or capped run ends where simulated time stopped, not at the planned end.
+    const end = Math.min(this.endAt, Math.max(this.now, this.cfg.startMs));
     if (!this.finished) {
       this.finished = true;
-      for (const d of this.devices) this.emit('device/state', d.deviceId, this.endAt, null, { v: 1, deviceId: d.deviceId, bootId: this.bootId, kind: d.kind, state: 'offline', ts: this.endAt });
+      for (const d of this.devices) this.emit('device/state', d.deviceId, end, null, { v: 1, deviceId: d.deviceId, bootId: this.bootId, kind: d.kind, state: 'offline', ts: end });
     }
-    return this.people.truth(this.cfg.startMs, Math.min(this.endAt, Math.max(this.now, this.cfg.startMs)));
+    return this.people.truth(this.cfg.startMs, end);
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@tebura/contract';
 import { loadScenario, loadStore } from './load.js';
 import { SCENARIOS_DIR, SMALL_STORE } from './test/fixtures.js';
+import { schemaDrift } from './schema.js';
 
 describe('loadStore', () => {
   it('loads the small store, frozen', () => {
@@ -62,5 +63,11 @@ describe('loadScenario', () => {
       const paths = (e as ConfigError).details.map((d) => d.path);
       expect(paths).toEqual(expect.arrayContaining(['/name', '/shoppers', '/behaviour/putBackRate']));
     }
+  });
+});
+
+describe('published JSON Schemas', () => {
+  it('match the schemas the loaders use (regenerate: npx tsx simulators/src/schema.ts --write)', () => {
+    expect(schemaDrift()).toEqual([]);
   });
 });
