@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeMessage, EnvelopeSequencer, filterFor, publishTyped, TOPIC_ROOT, topicFor, type StoreLayout } from '@tebura/contract';
 import { loadStore } from './load.js';
-import { runSimulation } from './run.js';
+import { connectDevices, runSimulation } from './run.js';
+import { SimEngine } from './engine.js';
 import { SMALL_STORE, scenarioOf } from './test/fixtures.js';
 import type { GroundTruth } from './truth.js';
 
@@ -108,5 +109,29 @@ describe('runSimulation against Mosquitto', () => {
     expect(streams[0]!.length).toBeGreaterThan(10_000);
     expect(streams[1]).toBe(streams[0]);
     expect(recordings[1]).toBe(recordings[0]);
+  });
+});
+
+describe('device connections', () => {
+  it('each device has its own last will: a dropped connection turns its retained state offline [MQTT-3.1.2-8]', async () => {
+    const store = uniqueStore();
+    const scenario = scenarioOf({ shoppers: 1 });
+    const engine = new SimEngine({ scenario, store, seed: 1, startMs: 1_767_000_000_000, identities: [], emit: () => undefined, appToken: () => undefined, facePhoto: () => undefined });
+    const clients = await connectDevices(MQTT_URL, store.id, engine, () => undefined);
+    expect(clients.size).toBe(engine.deviceList().length);
+    const { client, got } = await listen(store.id);
+    const victim = store.gondolas[0]!.shelves[0]!.loadCell.deviceId;
+    // An unclean drop (no DISCONNECT), as when the device loses power.
+    clients.get(victim)!.stream.destroy();
+    const deadline = Date.now() + 5000;
+    while (!got.some((m) => m.topic.endsWith(`/${victim}/state`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([...clients.entries()].filter(([id]) => id !== victim).map(([, c]) => c.endAsync()));
+    await clients.get(victim)!.endAsync(true);
+    await client.endAsync();
+    const states = got.filter((m) => m.topic.endsWith('/state')).map((m) => JSON.parse(m.payload) as { deviceId: string; state: string });
+    // Only the victim's state changed; it may already be back online after its reconnect.
+    expect(states.every((st) => st.deviceId === victim)).toBe(true);
+    expect(states[0]).toEqual(expect.objectContaining({ deviceId: victim, state: 'offline' }));
+    expect(decodeMessage(topicFor(store.id, 'device/state', victim), got[0]!.payload).ok).toBe(true);
   });
 });

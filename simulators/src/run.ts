@@ -209,7 +209,7 @@ function doneGroups(engine: SimEngine): number {
 }
 
 /** One connection per device, each with its retained offline will; gates listen for decisions. */
-async function connectDevices(url: string, storeId: string, engine: SimEngine, onDecision: (topic: string, payload: Buffer) => void): Promise<Map<string, MqttClient>> {
+export async function connectDevices(url: string, storeId: string, engine: SimEngine, onDecision: (topic: string, payload: Buffer) => void): Promise<Map<string, MqttClient>> {
   const clients = new Map<string, MqttClient>();
   const suffix = randomUUID().slice(0, 8);
   try {
@@ -226,6 +226,11 @@ async function connectDevices(url: string, storeId: string, engine: SimEngine, o
         `connect ${d.deviceId}`,
       );
       clients.set(d.deviceId, c);
+      // After a reconnect the broker has published our will: say online again (outside the recorded stream).
+      c.on('connect', () => {
+        const online = { ...will, state: 'online', ts: engine.now };
+        c.publish(topicFor(storeId, 'device/state', d.deviceId), JSON.stringify(online), { qos: 1, retain: true });
+      });
       if (d.kind === 'gate') {
         c.on('message', (topic, payload) => onDecision(topic, payload));
         await c.subscribeAsync(topicFor(storeId, 'gate/decision', d.deviceId), { qos: 1 });
