@@ -26,7 +26,7 @@ export interface GalleryMatch {
 }
 
 export class GalleryError extends Error {
-  constructor(readonly code: 'E_GALLERY_FULL' | 'E_GALLERY_DIM', message: string) {
+  constructor(readonly code: 'E_GALLERY_FULL' | 'E_GALLERY_DIM' | 'E_GALLERY_VECTOR', message: string) {
     super(message);
     this.name = 'GalleryError';
   }
@@ -61,6 +61,14 @@ function quantise(v: Float32Array, out: Int8Array, offset: number): number {
   const scale = m > 0 ? INT8_MAX / m : 1;
   for (let i = 0; i < v.length; i++) out[offset + i] = Math.round((v[i] as number) * scale);
   return scale;
+}
+
+function unitCopy(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const n = Math.sqrt(s);
+  if (!(n > 0) || !Number.isFinite(n)) throw new GalleryError('E_GALLERY_VECTOR', 'vector is zero or not finite');
+  return v.map((x) => x / n);
 }
 
 export class Gallery {
@@ -101,7 +109,7 @@ export class Gallery {
   }
 
   /**
-   * Adds or replaces a customer's vector (L2-normalised by the caller). An entry
+   * Adds or replaces a customer's vector (normalised here, so scores are cosines). An entry
    * version older than one already applied is ignored (returns false).
    */
   upsert(customerId: string, vector: Float32Array, entryVersion = 0): boolean {
@@ -117,7 +125,7 @@ export class Gallery {
       this.ids.push(customerId);
       this.rowOf.set(customerId, row);
     }
-    this.write(row, vector);
+    this.write(row, unitCopy(vector));
     this.versions.set(customerId, entryVersion);
     this.changes++;
     return true;
@@ -149,7 +157,7 @@ export class Gallery {
     if (query.length !== this.dim) throw new GalleryError('E_GALLERY_DIM', `query has ${query.length} dims, gallery ${this.dim}`);
     const n = this.ids.length;
     if (n === 0) return [];
-    const raw = await this.scoresRaw(query, n);
+    const raw = await this.scoresRaw(unitCopy(query), n);
     return this.topK(raw.scores, raw.queryScale, n, Math.max(1, Math.min(k, SEARCH_K_MAX)));
   }
 

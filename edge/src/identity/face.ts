@@ -11,7 +11,7 @@ import type { CredentialMatcher, IdentityResult } from './api.js';
  * Cosine threshold for faceres with flip averaging, from `tebura identity eval` on
  * the shared photos: the lowest threshold with FPIR <= 1e-3 there (docs/identity.md).
  */
-export const FACE_THRESHOLD_DEFAULT = 0.62;
+export const FACE_THRESHOLD_DEFAULT = 0.65;
 
 export interface FaceMatcherOptions {
   gallery: Gallery;

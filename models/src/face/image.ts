@@ -7,7 +7,7 @@ import sharp from 'sharp';
 /** Decoder refuses images above this many pixels (a 24 MP photo); bounds memory per request. */
 export const IMAGE_PIXELS_MAX = 24_000_000;
 /** Longest side after decode; detection runs at 256 px, so more only costs time. */
-export const IMAGE_SIDE_PX_MAX = 1600;
+export const IMAGE_SIDE_PX_MAX = 1280;
 
 export interface RgbImage {
   /** Interleaved RGB, row-major. */
