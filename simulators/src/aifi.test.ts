@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeMessage, type LoadCellWeight } from '@tebura/contract';
 import { convertAifi, gtTimeMs, skuOf } from './aifi.js';
+import { convertAifiBenchmark1 } from './aifi-bench1.js';
 import { loadStore } from './load.js';
 import { readRecording, type RecordedMessage } from './record.js';
 import type { GroundTruth } from './truth.js';
@@ -62,5 +63,34 @@ describe('convertAifi (cps-test-01)', () => {
     expect(gtTimeMs('2020-01-28_22-24-15')).toBe(Date.UTC(2020, 0, 28, 22, 24, 15));
     expect(gtTimeMs('0:15 + 2020-01-28_22-24-15')).toBeNull();
     expect(skuOf('  FIJI WATER .5 LTR ')).toBe('FIJI-WATER-5-LTR');
+  });
+});
+
+describe('convertAifiBenchmark1', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'aifi-b1-'));
+  const r = convertAifiBenchmark1({ dataDir: join(SHARED_DATA, 'aifi'), outDir });
+
+  it('writes a valid store, a contract-clean recording with the inferred 623 g event, and separate truth', async () => {
+    const store = loadStore(r.storePath);
+    expect(store.gondolas).toHaveLength(4);
+    expect(store.planogram.find((e) => e.sku === '071142008582')?.plateIds).toContain('g1-s5-p11');
+    const weights: LoadCellWeight[] = [];
+    for await (const l of readRecording(r.recordingPath)) {
+      if ('format' in l) continue;
+      const d = decodeMessage(l.topic, l.payload);
+      expect(d.ok, l.topic).toBe(true);
+      if (d.ok && d.channel === 'loadcell/weight') weights.push(d.msg);
+    }
+    expect(weights.length).toBeGreaterThan(300);
+    const series = weights.filter((w) => w.deviceId === 'aifi-g1-s5').flatMap((w) => w.readings.find((x) => x.plateId === 'g1-s5-p11')!.grams.map((g, k) => ({ t: w.ts + k * w.sampleIntervalMs, g })));
+    const at = Date.UTC(2020, 3, 22, 5, 6, 49, 780);
+    const mean = (a: number, b: number) => {
+      const v = series.filter((s) => s.t >= a && s.t < b && s.g !== null).map((s) => s.g!);
+      return v.reduce((x, y) => x + y, 0) / v.length;
+    };
+    expect(mean(at - 3000, at - 1000) - mean(at + 1000, at + 3000)).toBeGreaterThan(550);
+    const truth = JSON.parse(readFileSync(r.truthPath, 'utf8')) as GroundTruth;
+    expect(truth.sessions[0]!.tags).toContain('inferred-gt');
+    expect(store.products.some((p) => p.sku === truth.events[0]!.sku)).toBe(true);
   });
 });

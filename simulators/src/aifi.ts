@@ -40,8 +40,8 @@ interface PlateSeries {
   rows: { tText: string; t: number; grams: number }[];
 }
 
-const plateId = (g: number, s: number, p: number): string => `g${g}-s${s}-p${p}`;
-const shelfDevice = (g: number, s: number): string => `aifi-g${g}-s${s}`;
+export const plateId = (g: number, s: number, p: number): string => `g${g}-s${s}-p${p}`;
+export const shelfDevice = (g: number, s: number): string => `aifi-g${g}-s${s}`;
 
 /** An IdString from a product name: letters, digits and dashes. */
 export function skuOf(name: string): string {
@@ -106,14 +106,14 @@ function productsAndPlanogram(csvPath: string, plateIds: ReadonlySet<string>): {
 
 function noiseSigma(series: PlateSeries[]): number {
   const sds = series.map((ps) => {
-    const v = ps.rows.slice(0, SAMPLE_RATE_HZ).map((r) => r.grams);
+    const v = ps.rows.slice(0, SAMPLE_RATE_HZ).map((r) => r.grams).filter((g) => Number.isFinite(g));
     const mean = v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
     return Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, v.length));
   }).sort((a, b) => a - b);
   return Math.round((sds[Math.floor(sds.length / 2)] ?? 1) * 100) / 100;
 }
 
-function buildStore(series: PlateSeries[], products: Product[], planogram: PlanogramEntry[]): StoreLayout {
+export function buildStore(series: PlateSeries[], products: Product[], planogram: PlanogramEntry[], meta: { id: string; name: string } = { id: AIFI_STORE_ID, name: 'AiFi Nanostore (CPS-IoT 2020, cps-test-01)' }): StoreLayout {
   const gondolaIds = [...new Set(series.map((s) => s.g))].sort((a, b) => a - b);
   const gondolas = gondolaIds.map((g, gi) => {
     const mine = series.filter((s) => s.g === g);
@@ -133,12 +133,12 @@ function buildStore(series: PlateSeries[], products: Product[], planogram: Plano
   });
   const width = 2 + gondolaIds.length * GONDOLA_PITCH_M;
   return {
-    id: AIFI_STORE_ID, name: 'AiFi Nanostore (CPS-IoT 2020, cps-test-01)', currency: 'USD',
+    id: meta.id, name: meta.name, currency: 'USD',
     taxRates: [{ taxClass: 'food', rateBp: 0 }, { taxClass: 'standard', rateBp: 0 }],
     floor: { widthM: width, depthM: 5 }, reachM: 1.0, products, gondolas, planogram, cameras: [],
     gates: [
-      { id: 'aifi-gate-in', kind: 'entry', x: 0.5, y: 0.3, methods: ['app'] },
-      { id: 'aifi-gate-out', kind: 'exit', x: width - 0.5, y: 0.3, methods: [] },
+      { id: `${meta.id}-gate-in`, kind: 'entry', x: 0.5, y: 0.3, methods: ['app'] },
+      { id: `${meta.id}-gate-out`, kind: 'exit', x: width - 0.5, y: 0.3, methods: [] },
     ],
   };
 }
@@ -179,7 +179,7 @@ function buildTruth(v14Path: string, byName: ReadonlyMap<string, string>, startM
     const held = mine.flatMap((e) => (e.kind === 'pick' ? [e.sku] : []));
     for (const put of mine.filter((e) => e.kind === 'put')) held.splice(held.indexOf(put.sku), held.indexOf(put.sku) >= 0 ? 1 : 0);
     return {
-      customerId, method: 'app' as const, entryGateId: 'aifi-gate-in', exitGateId: 'aifi-gate-out', guests: 0, personIds: [mine[0]!.personId], tags: ['aifi', 'no-gate-traffic'],
+      customerId, method: 'app' as const, entryGateId: `${AIFI_STORE_ID}-gate-in`, exitGateId: `${AIFI_STORE_ID}-gate-out`, guests: 0, personIds: [mine[0]!.personId], tags: ['aifi', 'no-gate-traffic'],
       arrivalTs: startMs, entryRequestTs: null, txId: null, decision: 'open' as const, reason: 'AIFI_GT', sessionId: null, entryTs: startMs, exitTs: endMs, basket: basketOf(held),
     };
   });

@@ -62,6 +62,8 @@ export type EngineEventInput = EngineEvent extends infer E ? (E extends EngineEv
 
 /** Sensor data kept flowing after the last shopper left, so the last events settle on the wire, ms. */
 const TAIL_MS = 3000;
+/** Gate decisions held before the engine acts on them (oldest dropped beyond). */
+const DECISIONS_HELD_MAX = 10_000;
 /** Baseline sensor data before the first arrival, ms. */
 export const LEAD_IN_MS = 3000;
 
@@ -158,6 +160,8 @@ export class SimEngine {
   }
 
   deliverDecision(d: DecisionLike): void {
+    // Bounded: answers nobody asked for (or that came too late) must not pile up.
+    if (this.decisions.size >= DECISIONS_HELD_MAX) this.decisions.delete(this.decisions.keys().next().value!);
     this.decisions.set(d.txId, d);
   }
 

@@ -14,3 +14,4 @@ export type { GroundTruth, TruthSession, TruthEvent, BasketLine } from './truth.
 export { scoreRun, percentiles, type ScoredReceipt, type EvalScores, type EvalMismatch } from './score.js';
 export { benchGenerator, type BenchResult } from './bench.js';
 export { convertAifi, skuOf, gtTimeMs, AIFI_STORE_ID } from './aifi.js';
+export { convertAifiBenchmark1, AIFI_BENCH1_STORE_ID } from './aifi-bench1.js';

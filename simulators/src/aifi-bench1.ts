@@ -1,0 +1,111 @@
+/**
+ * AiFi BENCHMARK-1 (team6_benchmark1, MIT) to a store file, a recording and a
+ * truth file. plate_data.json holds one mongoexport document per gondola packet:
+ * float32 little-endian values shaped [12 samples, shelf, plate], index 0 and
+ * cells without a plate are NaN. There is no official GT: the one clear event
+ * (G1/S5/P11 loses ~623 g at 05:06:49.78 UTC, planogram: ARRWHD SPRNG WTR) is
+ * written as an inferred event, tagged so.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import type { PlanogramEntry, Product } from '@tebura/contract';
+import { buildStore, plateId, shelfDevice, type PlateSeries } from './aifi.js';
+import { buildRecording } from './aifi-recording.js';
+import { parseStore } from './load.js';
+import { RECORDING_FORMAT, RECORDING_VERSION, recordLine } from './record.js';
+import type { GroundTruth } from './truth.js';
+
+export const AIFI_BENCH1_STORE_ID = 'aifi-bench1';
+const DIR = 'team6_benchmark1/testcases/BENCHMARK-1';
+const SAMPLES = 12;
+const INFERRED_EVENT = { ts: Date.UTC(2020, 3, 22, 5, 6, 49, 780), upc: '071142008582', plates: ['g1-s5-p11'], weightG: 623 };
+
+interface PlateDoc {
+  timestamp: number;
+  document: { plate_data: { plate_id: { shelf_id: { gondola_id: { id: number } } }; values: { shape: number[]; data: string } } };
+}
+
+function lines<T>(path: string): T[] {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+}
+
+/** Plate series in the same shape the cps-test-01 csv reader gives: 12 rows per packet. */
+function readPlateData(path: string): PlateSeries[] {
+  const series = new Map<string, PlateSeries>();
+  const docs = lines<PlateDoc>(path).sort((a, b) => a.timestamp - b.timestamp);
+  for (const d of docs) {
+    const g = d.document.plate_data.plate_id.shelf_id.gondola_id.id;
+    const { shape, data } = d.document.plate_data.values;
+    const [n, S, P] = shape as [number, number, number];
+    const buf = Buffer.from(data, 'base64');
+    const at = (k: number, s: number, p: number): number => buf.readFloatLE(4 * ((k * S + s) * P + p));
+    for (let s = 1; s < S; s++) {
+      for (let p = 1; p < P; p++) {
+        const vals = Array.from({ length: n }, (_, k) => at(k, s, p));
+        const key = `${g}|${s}|${p}`;
+        let ps = series.get(key);
+        if (ps === undefined) {
+          ps = { g, s, p, rows: [] };
+          series.set(key, ps);
+        }
+        // The packet time tags the first row; packets of one gondola line up by it.
+        vals.forEach((grams, k) => ps.rows.push({ tText: k === 0 ? String(d.timestamp) : '', t: d.timestamp + k / 60, grams }));
+      }
+    }
+  }
+  // A cell that is NaN in every packet has no plate.
+  return [...series.values()].filter((ps) => ps.rows.some((r) => Number.isFinite(r.grams)));
+}
+
+interface ProductDoc {
+  product_id: { id: string };
+  metadata: { name: string; price: number; weight: number };
+}
+interface FacingDoc {
+  plate_ids: { shelf_id: { gondola_id: { id: number }; shelf_index: number }; plate_index: number }[];
+  planogram_product_id: { id: string };
+}
+
+function catalog(dir: string, plates: ReadonlySet<string>): { products: Product[]; planogram: PlanogramEntry[] } {
+  const all = new Map(lines<ProductDoc>(join(dir, 'products.json')).map((p) => [p.product_id.id, p]));
+  const used = new Map<string, Product>();
+  const planogram: PlanogramEntry[] = [];
+  for (const f of lines<FacingDoc>(join(dir, 'planogram.json'))) {
+    const upc = f.planogram_product_id.id;
+    const prod = all.get(upc);
+    const ids = f.plate_ids.map((x) => plateId(x.shelf_id.gondola_id.id, x.shelf_id.shelf_index, x.plate_index)).filter((id) => plates.has(id));
+    if (prod === undefined || !(prod.metadata.weight > 0) || ids.length === 0) continue;
+    used.set(upc, { sku: upc, name: prod.metadata.name.slice(0, 120) || upc, unitWeightG: { mean: prod.metadata.weight, sigma: Math.max(0.5, prod.metadata.weight * 0.02) }, priceMinor: Math.max(0, Math.round(prod.metadata.price * 100)), taxClass: 'food' });
+    for (let i = 0; i < ids.length; i += 4) planogram.push({ sku: upc, plateIds: ids.slice(i, i + 4), facings: 1, stock: 10 });
+  }
+  return { products: [...used.values()], planogram };
+}
+
+export function convertAifiBenchmark1(opts: { dataDir: string; outDir: string }): { storePath: string; recordingPath: string; truthPath: string; events: number } {
+  const dir = join(opts.dataDir, DIR);
+  const series = readPlateData(join(dir, 'plate_data.json'));
+  const ids = new Set(series.map((s) => plateId(s.g, s.s, s.p)));
+  const { products, planogram } = catalog(dir, ids);
+  const store = parseStore(buildStore(series, products, planogram, { id: AIFI_BENCH1_STORE_ID, name: 'AiFi Nanostore (BENCHMARK-1)' }), 'aifi BENCHMARK-1 converter');
+  mkdirSync(opts.outDir, { recursive: true });
+  const storePath = join(opts.outDir, 'aifi-bench1-store.yaml');
+  writeFileSync(storePath, `# Generated by convertAifiBenchmark1 from AiFi BENCHMARK-1 (team6, MIT); geometry is synthetic.\n${toYaml(store)}`);
+  const rec = buildRecording(series, store.id, 'aifi-BENCHMARK-1', shelfDevice);
+  const recordingPath = join(opts.outDir, 'aifi-bench1-recording.jsonl');
+  const header = { format: RECORDING_FORMAT, version: RECORDING_VERSION, storeId: store.id, source: 'aifi', startMs: rec.startMs, note: 'AiFi BENCHMARK-1, team6_benchmark1 plate_data.json' };
+  writeFileSync(recordingPath, `${JSON.stringify(header)}\n${rec.messages.map((m) => recordLine(m)).join('')}`);
+  const customerId = 'aifi-bench1-unknown';
+  const truth: GroundTruth = {
+    version: 1, scenario: 'aifi-BENCHMARK-1-inferred', seed: 0, storeId: store.id, startMs: rec.startMs, endMs: rec.endMs,
+    sessions: [{
+      customerId, method: 'app', entryGateId: `${store.id}-gate-in`, exitGateId: `${store.id}-gate-out`, guests: 0, personIds: ['aifi-bench1-person'], tags: ['aifi', 'no-gate-traffic', 'inferred-gt'],
+      arrivalTs: rec.startMs, entryRequestTs: null, txId: null, decision: 'open', reason: 'AIFI_INFERRED', sessionId: null, entryTs: rec.startMs, exitTs: rec.endMs,
+      basket: [{ sku: INFERRED_EVENT.upc, quantity: 1 }],
+    }],
+    events: [{ ts: INFERRED_EVENT.ts, kind: 'pick', personId: 'aifi-bench1-person', customerId, sku: INFERRED_EVENT.upc, quantity: 1, itemIds: [], plates: INFERRED_EVENT.plates.map((plateId) => ({ plateId, deltaG: -INFERRED_EVENT.weightG })) }],
+  };
+  const truthPath = join(opts.outDir, 'aifi-bench1-truth.json');
+  writeFileSync(truthPath, `${JSON.stringify(truth, null, 1)}\n`);
+  return { storePath, recordingPath, truthPath, events: truth.events.length };
+}
