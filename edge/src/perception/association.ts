@@ -34,6 +34,40 @@ export interface AssociationResult {
 
 /** A track position older than this relative to the event start says nothing about it. */
 const POSITION_STALE_MS = 2000;
+/** Someone who reaches into a shelf stands still for a moment first. */
+const STILL_BEFORE_MS = 1000;
+const STILL_M = 0.3;
+/** Likelihood factor for a person still walking when the hand went in (a passer-by). */
+const WALKING_FACTOR = 0.15;
+/** Having moved this far from the reach position, a person has left the shelf. */
+const LEAVE_M = 0.5;
+/** A picker leaves within this long after reaching in, more often than a bystander does. */
+const LEAVE_SOON_MS = 3500;
+/** ... but not before the item is out (the weight steps some hundreds of ms after the reach). */
+const LEAVE_TOO_EARLY_MS = 400;
+const LEAVE_FACTOR = { soon: 1, tooEarly: 0.2, late: 0.4, unknown: 0.7 } as const;
+
+/** Stood still just before the reach: 1; walking past: WALKING_FACTOR. */
+function stillFactor(t: Track, hand: { x: number; y: number }, startTs: number): number {
+  let moved = 0;
+  forHistory(t, startTs - STILL_BEFORE_MS, startTs, (_ts, x, y) => {
+    moved = Math.max(moved, Math.hypot(x - hand.x, y - hand.y));
+  });
+  return moved <= STILL_M ? 1 : WALKING_FACTOR;
+}
+
+/** When did the person leave the spot they reached from, relative to the reach? */
+function leaveFactor(t: Track, hand: { x: number; y: number }, startTs: number): number {
+  let leftAt = -1;
+  forHistory(t, startTs, Infinity, (ts, x, y) => {
+    if (leftAt < 0 && Math.hypot(x - hand.x, y - hand.y) > LEAVE_M) leftAt = ts;
+  });
+  if (leftAt >= 0) {
+    if (leftAt - startTs < LEAVE_TOO_EARLY_MS) return LEAVE_FACTOR.tooEarly;
+    return leftAt - startTs <= LEAVE_SOON_MS ? LEAVE_FACTOR.soon : LEAVE_FACTOR.late;
+  }
+  return t.lastTs - startTs > LEAVE_SOON_MS ? LEAVE_FACTOR.late : LEAVE_FACTOR.unknown;
+}
 
 export function associate(
   plates: readonly { x: number; y: number }[],
@@ -55,22 +89,17 @@ export function associate(
     if (hand === null || hand.dtMs > POSITION_STALE_MS + (endTs - startTs)) continue;
     const dHand = distTo(hand.x, hand.y);
     let dMin = dHand;
-    let near = 0;
-    let seen = 0;
     let at = { x: hand.x, y: hand.y, ts: startTs };
     forHistory(t, startTs - tuning.assocPadMs, endTs, (ts, x, y) => {
       const d = distTo(x, y);
-      seen++;
-      if (d <= reachM) near++;
       if (d < dMin) {
         dMin = d;
         at = { x, y, ts };
       }
     });
     if (dMin > reachM) continue;
-    const nearShare = seen === 0 ? 1 : near / seen;
-    const d = 0.5 * dHand + 0.5 * dMin;
-    scored.push({ t, w: Math.exp((-d * d) / s2) * (0.5 + 0.5 * nearShare), distM: dMin, ...at });
+    const w = Math.exp((-dHand * dHand) / s2) * stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs);
+    scored.push({ t, w, distM: dMin, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);
   const out: ShopperCandidate[] = scored

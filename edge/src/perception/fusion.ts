@@ -38,8 +38,15 @@ export interface FusionContext {
   retired: { track: Track; ts: number }[];
   /** What perception put in each session's cart: the prior for put-backs. */
   carts: Map<string, Map<string, number>>;
+  /** Events waiting for track evidence (see retryDeferred). */
+  deferred: { e: ShelfEvent; decideBy: number }[];
+  /** Latest device time seen on any input. */
+  deviceNowTs: number;
   stats: FusionStats;
 }
+
+/** Events waiting for a shopper decision at once; beyond it they are decided at once. */
+export const DEFERRED_MAX = 64;
 
 /** A run of a split event must fit its best SKU at least this well (standard deviations). */
 const SPLIT_FIT_Z_MAX = 3;
@@ -51,7 +58,22 @@ const SMALL_CHANGE_FRACTION = 0.5;
 const SMALL_CHANGE_CAP_G = 100;
 
 export function fuseEvent(ctx: FusionContext, e: ShelfEvent): void {
-  for (const part of splitByFacing(ctx, e)) fuseOne(ctx, part);
+  for (const part of splitByFacing(ctx, e)) {
+    if (fuseOne(ctx, part, true)) continue;
+    if (ctx.deferred.length >= DEFERRED_MAX) fuseOne(ctx, part, false);
+    else ctx.deferred.push({ e: part, decideBy: part.startTs + ctx.tuning.deferMs });
+  }
+}
+
+/**
+ * Events whose shopper was ambiguous wait (bounded by `deferMs` of device time)
+ * for the tracks to show who walked away after the reach; decided when clear or
+ * at the deadline, then to review if still ambiguous.
+ */
+export function retryDeferred(ctx: FusionContext): void {
+  if (ctx.deferred.length === 0) return;
+  const now = ctx.deviceNowTs;
+  ctx.deferred = ctx.deferred.filter((d) => !fuseOne(ctx, d.e, now < d.decideBy));
 }
 
 /**
@@ -80,7 +102,8 @@ export function splitByFacing(ctx: FusionContext, e: ShelfEvent): ShelfEvent[] {
   return parts;
 }
 
-function fuseOne(ctx: FusionContext, e: ShelfEvent): void {
+/** Decides one event; returns false (and does nothing) when it should wait for more track evidence. */
+function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean {
   const { tuning } = ctx;
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
@@ -94,7 +117,7 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent): void {
   if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {
     // Far lighter than anything kept here and matching nothing: a shelf settling, not an item.
     ctx.stats.smallChanges++;
-    return;
+    return true;
   }
 
   let reason: string | null = null;
@@ -106,9 +129,10 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent): void {
   } else if (putBack && best.items.some((it) => (cart?.get(it.sku) ?? 0) < it.count)) {
     reason = 'PUTBACK_NOT_IN_CART';
   }
+  if (reason === 'AMBIGUOUS_SHOPPER' && mayDefer) return false;
   if (reason !== null || !best || !top || top.sessionId === null) {
     review(ctx, e, reason ?? 'NO_SHOPPER', hyps, assoc);
-    return;
+    return true;
   }
   const sessionId = top.sessionId;
   const confidence = best.probability * top.probability;
@@ -129,6 +153,7 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent): void {
     ctx.stats.cartDeltas++;
     safeSink(ctx, () => ctx.sink.cartDelta(delta));
   });
+  return true;
 }
 
 function review(ctx: FusionContext, e: ShelfEvent, reason: string, hyps: Hypothesis[], assoc: AssociationResult): void {

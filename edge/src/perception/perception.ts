@@ -6,13 +6,16 @@
 import type { CameraDetections, Clock, LoadCellWeight, ProductHints, StoreLayout } from '@tebura/contract';
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, type FusionContext } from './fusion.js';
+import { fuseEvent, retryDeferred, type FusionContext } from './fusion.js';
 import { HintBuffer } from './hints.js';
 import { ProductInference } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
 import { restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { Tracker, type Track } from './tracker.js';
 import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
+
+/** Deferred shopper decisions are re-examined at most this often (device time). */
+const RETRY_PERIOD_MS = 200;
 
 /** settle() callers waiting at once; beyond it a new waiter resolves at once. */
 export const SETTLE_WAITERS_MAX = 1024;
@@ -28,6 +31,7 @@ export class StorePerception implements Perception {
   private readonly detectors = new Map<string, ShelfEventDetector>();
   private readonly events: ShelfEvent[] = [];
   private waiters: Waiter[] = [];
+  private sinceRetryMs = 0;
 
   constructor(layout: StoreLayout, clock: Clock, sink: PerceptionSink, tuning: PerceptionTuning) {
     const tracker = new Tracker(tuning);
@@ -50,6 +54,8 @@ export class StorePerception implements Perception {
       plates,
       retired: [],
       carts: new Map(),
+      deferred: [],
+      deviceNowTs: 0,
       stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0 },
     };
   }
@@ -64,6 +70,7 @@ export class StorePerception implements Perception {
     const events = this.events;
     events.length = 0;
     det.ingest(msg, events);
+    this.advance(msg.ts + (msg.readings[0]?.grams.length ?? 1) * msg.sampleIntervalMs);
     for (const e of events) {
       this.ctx.stats.shelfEvents++;
       fuseEvent(this.ctx, e);
@@ -77,6 +84,21 @@ export class StorePerception implements Perception {
     const started = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
     bindings.afterFrame(msg.ts, started);
     for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
+    this.advance(msg.ts);
+  }
+
+  /** Device time moves on: deferred decisions may now be clear or due. */
+  private advance(ts: number): void {
+    const ctx = this.ctx;
+    if (ts <= ctx.deviceNowTs) return;
+    const step = ts - ctx.deviceNowTs;
+    ctx.deviceNowTs = ts;
+    this.sinceRetryMs += step;
+    if (ctx.deferred.length > 0 && this.sinceRetryMs >= RETRY_PERIOD_MS) {
+      this.sinceRetryMs = 0;
+      retryDeferred(ctx);
+      if (this.waiters.length > 0) this.checkWaiters();
+    }
   }
 
   onHints(msg: ProductHints): void {
@@ -179,6 +201,15 @@ export class StorePerception implements Perception {
     const { tracker, retired, plates, layout } = this.ctx;
     const where = tracker.tracks().filter((t) => t.sessionId === sessionId) as { x: number; y: number }[];
     for (const r of retired) if (r.track.sessionId === sessionId) where.push(r.track);
+    if (this.ctx.deferred.length > 0) {
+      const cands = [...tracker.tracks(), ...retired.map((r) => r.track)].filter((t) => t.sessionId === sessionId);
+      for (const d of this.ctx.deferred) {
+        for (const id of d.e.plateIds) {
+          const p = plates.get(id);
+          if (p && cands.some((t) => Math.hypot(t.x - p.x, t.y - p.y) <= layout.reachM * 3)) return true;
+        }
+      }
+    }
     if (where.length === 0) return false;
     for (const det of this.detectors.values()) {
       if (det.plates.busy === 0) continue;

@@ -36,7 +36,7 @@ export interface Track {
 }
 
 /** Cost discount, metres, when a camera keeps its own label on the same track. */
-const LOCAL_ID_BONUS_M = 0.15;
+const LOCAL_ID_BONUS_M = 0.3;
 /** Detections below this confidence update tracks but never start one. */
 const SPAWN_CONFIDENCE_MIN = 0.3;
 /** Position gain of the alpha-beta filter (velocity gain is BETA). */

@@ -67,13 +67,15 @@ export interface PerceptionTuning {
   assocSigmaM: number;
   /** Track positions before the event start considered by association. */
   assocPadMs: number;
+  /** An event whose shopper is ambiguous waits at most this long (device time from the reach) for tracks to tell. */
+  deferMs: number;
   /** Lost tracks kept for association of late-settling events. */
   retiredKeepMs: number;
 }
 
 export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
-  stableWindowMs: 250,
-  stableSigmas: 2.5,
+  stableWindowMs: 350,
+  stableSigmas: 2,
   departSigmas: 5,
   reportSigmas: 3,
   noiseFloorG: 0.5,
@@ -105,6 +107,7 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   walkSpeedMaxMPerS: 2,
   assocSigmaM: 0.3,
   assocPadMs: 500,
+  deferMs: 4000,
   retiredKeepMs: 15_000,
 });
 
