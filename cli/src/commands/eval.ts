@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { EvalScores } from '@tebura/sim';
+import { flagBool, flagNumber, flagString, parseArgs, UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { evalScenario } from '../eval-run.js';
+import { clearLine, plotHtml, progressLine, table } from '../report.js';
+
+/** Default bound on waiting for sessions to close after the simulation, seconds. */
+const CLOSE_WAIT_S_DEFAULT = 30;
+
+export const command: Command = {
+  name: 'eval',
+  summary: 'run scenarios through broker, cloud, edge and simulator and score receipts against ground truth',
+  usage: [
+    'usage: tebura eval <scenario.yaml>... [--seed N] [--json] [--speed N|max] [--broker URL] [--faces DIR] [--plot FILE] [--close-wait S]',
+    '',
+    '  --seed N        override the scenario seed',
+    '  --json          print exactly one JSON object (one scenario: its scores; several: {"runs": [...]})',
+    '  --speed N|max   simulated seconds per wall second (default: max, as fast as the edge keeps up)',
+    '  --broker URL    use this MQTT broker (e.g. mqtt://127.0.0.1:1883) instead of the embedded one',
+    '  --faces DIR     face photos laid out as <person>/<image> for face-entry shoppers',
+    '  --plot FILE     write an HTML plot of accuracy and latency (default with several scenarios: runs/eval.html)',
+    `  --close-wait S  after the run, wait at most S seconds for sessions to close (default ${CLOSE_WAIT_S_DEFAULT})`,
+    '  --bench-generator  also measure the bare generator (no broker) in messages/s',
+  ].join('\n'),
+  async run(argv, io) {
+    const args = parseArgs(argv, ['json', 'bench-generator']);
+    if (args.positionals.length === 0) throw new UsageError('name at least one scenario file');
+    const json = flagBool(args, 'json');
+    const speedFlag = flagString(args, 'speed') ?? 'max';
+    const speed = speedFlag === 'max' ? 'max' : Number(speedFlag);
+    if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed must be a positive number or 'max', got '${speedFlag}'`);
+    const seed = flagNumber(args, 'seed');
+    const brokerUrl = flagString(args, 'broker');
+    const facesDir = flagString(args, 'faces');
+    const closeWaitMs = (flagNumber(args, 'close-wait') ?? CLOSE_WAIT_S_DEFAULT) * 1000;
+    const showProgress = !json || io.env['CI'] !== 'true';
+    const rows: EvalScores[] = [];
+    for (const p of args.positionals) {
+      if (io.signal.aborted) break;
+      const path = resolve(io.cwd, p);
+      const label = p.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+      const scores = await evalScenario({
+        scenarioPath: path, speed, closeWaitMs, signal: io.signal, benchGenerator: flagBool(args, 'bench-generator'),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(brokerUrl !== undefined ? { brokerUrl } : {}),
+        ...(facesDir !== undefined ? { facesDir: resolve(io.cwd, facesDir) } : {}),
+        ...(showProgress ? {
+          onProgress: (pr) => io.stderr.write(progressLine(label, pr.simTimeMs / pr.durationMs, `${pr.shoppersDone}/${pr.shoppers} shoppers`)),
+        } : {}),
+      });
+      if (showProgress) clearLine(io.stderr);
+      if (!json) io.stderr.write(`${label}: cacc ${scores.cacc.toFixed(3)}, review ${scores.review_rate.toFixed(3)}, ${scores.sessions} sessions\n`);
+      rows.push(scores);
+    }
+    const plotPath = flagString(args, 'plot') ?? (rows.length > 1 && !json ? 'runs/eval.html' : undefined);
+    if (plotPath !== undefined) {
+      const abs = resolve(io.cwd, plotPath);
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, plotHtml(rows, `tebura eval, ${new Date().toISOString()}`));
+    }
+    if (json) {
+      const strip = (r: EvalScores): Omit<EvalScores, 'mismatches'> & { mismatches: number } => ({ ...r, mismatches: r.mismatches.length });
+      io.stdout.write(`${JSON.stringify(rows.length === 1 ? strip(rows[0] as EvalScores) : { runs: rows.map(strip) })}\n`);
+    } else {
+      io.stdout.write(`${table(rows)}\n`);
+      if (plotPath !== undefined) io.stdout.write(`plot: ${plotPath}\n`);
+    }
+    return 0;
+  },
+};
