@@ -18,7 +18,6 @@ import type { GroundTruth } from './truth.js';
 
 export const AIFI_BENCH1_STORE_ID = 'aifi-bench1';
 const DIR = 'team6_benchmark1/testcases/BENCHMARK-1';
-const SAMPLES = 12;
 const INFERRED_EVENT = { ts: Date.UTC(2020, 3, 22, 5, 6, 49, 780), upc: '071142008582', plates: ['g1-s5-p11'], weightG: 623 };
 
 interface PlateDoc {
