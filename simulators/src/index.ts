@@ -15,3 +15,4 @@ export { scoreRun, percentiles, type ScoredReceipt, type EvalScores, type EvalMi
 export { benchGenerator, type BenchResult } from './bench.js';
 export { convertAifi, skuOf, gtTimeMs, AIFI_STORE_ID } from './aifi.js';
 export { convertAifiBenchmark1, AIFI_BENCH1_STORE_ID } from './aifi-bench1.js';
+export { captureTraffic, type CaptureOptions } from './capture.js';

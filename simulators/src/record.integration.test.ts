@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import { decodeMessage, TOPIC_ROOT } from '@tebura/contract';
+import { decodeMessage, EnvelopeSequencer, TOPIC_ROOT, topicFor } from '@tebura/contract';
+import { captureTraffic } from './capture.js';
 import { loadStore } from './load.js';
 import { generateToFile } from './generate.js';
 import { readRecording, replay, type RecordedMessage, type RecordingHeader } from './record.js';
@@ -65,5 +66,30 @@ describe('record and replay', () => {
       return m;
     };
     expect(byTopic(got)).toEqual(byTopic(expected));
+  });
+});
+
+describe('capture', () => {
+  it('records live device traffic (valid or not) in the recording format', async () => {
+    const storeId = `cap-${randomUUID().slice(0, 8)}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'simcap-')), 'cap.jsonl');
+    const ac = new AbortController();
+    let t = 1_000;
+    const done = captureTraffic({ mqttUrl: MQTT_URL, storeId, file, signal: ac.signal, clock: { now: () => t++ }, source: 'unit-test' });
+    await new Promise((r) => setTimeout(r, 300));
+    const pub = await mqtt.connectAsync(MQTT_URL, { clientId: `cap-pub-${storeId}`, protocolVersion: 4 });
+    const seq = new EnvelopeSequencer('gate-1', 'b1');
+    await pub.publishAsync(topicFor(storeId, 'gate/crossing', 'gate-1'), JSON.stringify({ ...seq.next(5), direction: 'in' }), { qos: 1 });
+    await pub.publishAsync(topicFor(storeId, 'gate/crossing', 'gate-1'), 'not json', { qos: 1 });
+    await pub.endAsync();
+    await new Promise((r) => setTimeout(r, 300));
+    ac.abort();
+    const stats = await done;
+    expect(stats).toEqual({ messages: 2, rejected: 1, dropped: 0 });
+    const lines: (RecordingHeader | RecordedMessage)[] = [];
+    for await (const l of readRecording(file)) lines.push(l);
+    expect((lines[0] as RecordingHeader).source).toBe('unit-test');
+    expect((lines[2] as RecordedMessage).payload).toBe('not json');
+    expect((lines[1] as RecordedMessage).t).toBeLessThan((lines[2] as RecordedMessage).t);
   });
 });
