@@ -33,6 +33,10 @@ export const EdgeBounds = Type.Object(
     usedJtisMax: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
     /** How long a fetched JWKS is trusted before it is fetched again. */
     jwksCacheMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 600_000 }),
+    /** Gate requests being identified at once; beyond it a request is answered 'busy' at once. */
+    gateRequestsInFlightMax: Type.Integer({ minimum: 1, maximum: 10_000, default: 64 }),
+    /** Period of live people/plates events to console listeners. */
+    liveIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
     /** Latency samples kept for percentiles. */
     latencySamplesMax: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 10_000 }),
     /** (code, device) pairs remembered for log-once of rejected messages. */

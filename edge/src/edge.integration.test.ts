@@ -103,6 +103,11 @@ async function shopOnce(mqttUrl: string, withCloud: boolean): Promise<void> {
       await waitFor(() => node.stats().outboxSent === 2, 5000, 'outbox drained');
       expect(cloud.posts).toEqual([`/v1/stores/${storeId}/sessions ${r.sessionId}`, `/v1/stores/${storeId}/receipts ${r.receiptId}`]);
       expect(node.stats().exitToChargeMs.count).toBe(1);
+      expect(await node.metricsText()).toMatch(/tebura_edge_messages_total\{channel="loadcell\/weight"\} 2/);
+      const live: string[] = [];
+      const unsubscribe = node.source.subscribe((e) => live.push(e.type));
+      await waitFor(() => live.includes('people') && live.includes('plates'), 3000, 'live people and plates');
+      unsubscribe();
       const res = await fetch(`${node.consoleUrl}/api/receipts?limit=5`);
       expect(res.status).toBe(200);
       expect(JSON.stringify(await res.json())).toContain(r.receiptId);

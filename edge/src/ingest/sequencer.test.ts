@@ -83,3 +83,15 @@ describe('Sequencer', () => {
     expect(s.offer(m(0, 'b', 'd'), 0)).toBe('too_many_devices');
   });
 });
+
+describe('Sequencer after a restart of the edge', () => {
+  it('drops replays below the restored watermark and does not hold the first new message', () => {
+    const { s, seqs } = make();
+    s.restoreWatermarks([{ deviceId: 'd1', bootId: 'b1', nextSeq: 10, recentBoots: [] }]);
+    expect(s.offer(m(9), 0)).toBe('duplicate');
+    expect(s.offer(m(14), 0)).toBe('released'); // 10..13 were processed before the crash or lost
+    expect(s.offer(m(16), 0)).toBe('held'); // afterwards, ordinary reordering
+    expect(seqs()).toEqual(['b1:14']);
+    expect(s.stats('d1')?.gaps).toBe(0);
+  });
+});

@@ -36,6 +36,8 @@ interface DeviceSeq<T> {
   gaps: number;
   restarts: number;
   duplicates: number;
+  /** Restored from a checkpoint and not heard from since. */
+  resumed: boolean;
 }
 
 export interface SeqWatermark {
@@ -67,7 +69,7 @@ export class Sequencer<T extends Sequenced> {
     if (d === undefined) {
       if (this.devices.size >= this.bounds.devicesMax) return 'too_many_devices';
       // First sight of a device (or of it after our own restart): start where it is.
-      d = { bootId: msg.bootId, recentBoots: [], nextSeq: msg.seq, held: new Map(), gaps: 0, restarts: 0, duplicates: 0 };
+      d = { bootId: msg.bootId, recentBoots: [], nextSeq: msg.seq, held: new Map(), gaps: 0, restarts: 0, duplicates: 0, resumed: false };
       this.devices.set(msg.deviceId, d);
     } else if (d.bootId !== msg.bootId) {
       if (d.recentBoots.includes(msg.bootId)) return 'stale_boot';
@@ -77,6 +79,15 @@ export class Sequencer<T extends Sequenced> {
       d.bootId = msg.bootId;
       d.nextSeq = msg.seq;
       d.restarts++;
+      d.resumed = false;
+    }
+    if (d.resumed && msg.seq >= d.nextSeq) {
+      // First new message since our restart (replays below the watermark are
+      // dropped). Seqs between the checkpoint and it were processed before the
+      // crash or lost while we were down: nothing will fill that hole, and holding
+      // this message would let other devices' later messages (an exit) overtake it.
+      d.resumed = false;
+      d.nextSeq = msg.seq;
     }
     if (msg.seq < d.nextSeq || d.held.has(msg.seq)) {
       d.duplicates++;
@@ -111,7 +122,7 @@ export class Sequencer<T extends Sequenced> {
 
   restoreWatermarks(marks: readonly SeqWatermark[]): void {
     for (const m of marks.slice(0, this.bounds.devicesMax)) {
-      this.devices.set(m.deviceId, { bootId: m.bootId, recentBoots: [...m.recentBoots], nextSeq: m.nextSeq, held: new Map(), gaps: 0, restarts: 0, duplicates: 0 });
+      this.devices.set(m.deviceId, { bootId: m.bootId, recentBoots: [...m.recentBoots], nextSeq: m.nextSeq, held: new Map(), gaps: 0, restarts: 0, duplicates: 0, resumed: true });
     }
   }
 

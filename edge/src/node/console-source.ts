@@ -21,6 +21,10 @@ export class LiveHub {
     return () => this.listeners.delete(l);
   }
 
+  hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+
   emit(e: LiveEvent): void {
     for (const l of this.listeners) {
       try {

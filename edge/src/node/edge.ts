@@ -40,7 +40,10 @@ export interface EdgeNode {
   consoleUrl: string | null;
   source: ConsoleSource;
   stats(): EdgeStats;
+  /** Newest first, at most RECEIPTS_LIST_MAX. */
   receipts(): Receipt[];
+  /** Prometheus text exposition of this node's metrics. */
+  metricsText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,18 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   });
   // Perception's sink writes happen inside this transaction, with the snapshot
   // that produced them: after a kill -9 both are there or neither is.
+  // Work still running when close() is called: awaited before the database closes.
+  const inFlight = new Set<Promise<unknown>>();
+  let entriesInFlight = 0;
+  const track = (p: Promise<unknown>, done?: () => void, begin?: () => void): void => {
+    begin?.();
+    const t = p.finally(() => {
+      inFlight.delete(t);
+      done?.();
+    });
+    inFlight.add(t);
+  };
+  const tickMs = Math.max(10, Math.floor(cfg.bounds.reorderWindowMs / 2));
   const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const feed = (fn: () => void): void =>
     repo.tx(() => {
@@ -100,7 +115,11 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
     weight: (m) => feed(() => perception.onWeight(m)),
     detections: (m) => feed(() => perception.onDetections(m)),
     hints: (m) => feed(() => perception.onHints(m)),
-    entry: (m) => void gate.entry(m),
+    entry: (m) => {
+      // A slow matcher (face at a large gallery) must not pile up requests without bound.
+      if (entriesInFlight >= cfg.bounds.gateRequestsInFlightMax) gate.busy(m);
+      else track(gate.entry(m), () => entriesInFlight--, () => entriesInFlight++);
+    },
     crossing: (m) => {
       if (m.direction === 'in') {
         perception.onCrossing(m.deviceId, 'in', m.ts);
@@ -109,16 +128,22 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
       // Replayed crossings after a restart are dropped by the restored watermarks.
       const sid = sessions.exitBegin(m.deviceId, m.ts);
       if (sid === null) return;
-      sessions.exitFinish(sid).catch((err: unknown) => {
-        metrics.handlerError('exit');
-        log.error({ err, gateId: m.deviceId }, 'exit handling failed');
-      });
+      track(
+        sessions.exitFinish(sid).catch((err: unknown) => {
+          metrics.handlerError('exit');
+          log.error({ err, gateId: m.deviceId }, 'exit handling failed');
+        }),
+      );
     },
     deviceState: (device) => d.emit({ type: 'device', device }),
   });
   ingest.health.restore(repo.devices());
   if (checkpoint?.v === 2 && Array.isArray(checkpoint.seqs)) ingest.restoreWatermarks(checkpoint.seqs as SeqWatermark[]);
   sessions.seqState = () => ingest.watermarks();
+  // Shelf packets held for reordering may still hold this shopper's last pick.
+  sessions.beforeSettle = async () => {
+    if (ingest.heldCount() > 0) await new Promise((r) => setTimeout(r, cfg.bounds.reorderWindowMs + tickMs));
+  };
   await sessions.recover();
 
   if (cfg.cloud !== undefined) {
@@ -136,7 +161,18 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
 
   const startedAt = clock.now();
   const stats = (): EdgeStats => collectStats(repo, metrics, clock.now() - startedAt);
-  const tickTimer = setInterval(() => ingest.tick(), Math.max(10, Math.floor(cfg.bounds.reorderWindowMs / 2)));
+  const tickTimer = setInterval(() => ingest.tick(), tickMs);
+  const liveTimer = setInterval(() => {
+    if (!hub.hasListeners()) return;
+    try {
+      const ts = clock.now();
+      d.emit({ type: 'people', people: perception.people(), ts });
+      d.emit({ type: 'plates', grams: perception.plateWeights(), ts });
+    } catch (err) {
+      metrics.handlerError('live');
+      log.error({ err }, 'live update failed');
+    }
+  }, cfg.bounds.liveIntervalMs);
   const persistTimer = setInterval(() => {
     try {
       sessions.saveSnapshot();
@@ -164,12 +200,15 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
     source,
     stats,
     receipts: () => repo.receipts<Receipt>(RECEIPTS_LIST_MAX),
+    metricsText: () => metrics.registry.metrics(),
     close: async () => {
       if (closed) return;
       closed = true;
       clearInterval(tickTimer);
       clearInterval(persistTimer);
+      clearInterval(liveTimer);
       if (client !== null) await closeEdgeMqtt(client, { storeId: cfg.storeId, edgeDeviceId, bootId, now: () => clock.now() }, MQTT_CLOSE_WAIT_MS);
+      await Promise.allSettled([...inFlight]);
       await uploader?.stop();
       await consoleServer?.close();
       sessions.saveSnapshot();

@@ -45,6 +45,12 @@ export class GateHandler {
     return decision;
   }
 
+  /** Too many requests in flight: answer at once, the gate may retry. */
+  busy(req: GateEntryRequest): GateDecision {
+    this.d.metrics.gate('deny', 'BUSY');
+    return this.answer(req, { status: 'error', decision: 'deny', reason: 'INTERNAL_ERROR', error: { code: 'E_UNAVAILABLE', message: 'edge busy, retry' } });
+  }
+
   private deny(reason: DenyReason): Answer {
     return { status: 'ok', decision: 'deny', reason };
   }

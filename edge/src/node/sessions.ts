@@ -98,6 +98,7 @@ export class Sessions {
   }
 
   async exitFinish(sessionId: string): Promise<Receipt | null> {
+    await this.beforeSettle();
     await this.p.settle(sessionId, this.settleTimeoutMs);
     return this.close(sessionId);
   }
@@ -130,6 +131,9 @@ export class Sessions {
       this.close(s.session_id);
     }
   }
+
+  /** Lets messages held for reordering reach perception before we settle (set by the node). */
+  beforeSettle: () => Promise<void> = () => Promise.resolve();
 
   /** Ingest's per-device watermarks, saved with the perception snapshot (set by the node). */
   seqState: () => unknown = () => [];
