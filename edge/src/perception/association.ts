@@ -41,11 +41,16 @@ const STILL_M = 0.3;
 const WALKING_FACTOR = 0.15;
 /** Having moved this far from the reach position, a person has left the shelf. */
 const LEAVE_M = 0.5;
-/** A picker leaves within this long after reaching in, more often than a bystander does. */
-const LEAVE_SOON_MS = 3500;
-/** ... but not before the item is out (the weight steps some hundreds of ms after the reach). */
-const LEAVE_TOO_EARLY_MS = 400;
-const LEAVE_FACTOR = { soon: 1, tooEarly: 0.2, late: 0.4, unknown: 0.7 } as const;
+/**
+ * A picker walks off about this long after the hand went in (reach, lift, turn:
+ * the simulator's shoppers leave 0.9-1.8 s after reaching, plus walking 0.5 m),
+ * with this spread; a bystander leaves at an unrelated time.
+ */
+const LEAVE_TYPICAL_MS = 1800;
+const LEAVE_SPREAD_MS = 900;
+/** Likelihood floor of leaving at an untypical time, and of not having left yet (undecided). */
+const LEAVE_FLOOR = 0.15;
+const LEAVE_UNDECIDED = 0.5;
 
 /** Stood still just before the reach: 1; walking past: WALKING_FACTOR. */
 function stillFactor(t: Track, hand: { x: number; y: number }, startTs: number): number {
@@ -63,10 +68,10 @@ function leaveFactor(t: Track, hand: { x: number; y: number }, startTs: number):
     if (leftAt < 0 && Math.hypot(x - hand.x, y - hand.y) > LEAVE_M) leftAt = ts;
   });
   if (leftAt >= 0) {
-    if (leftAt - startTs < LEAVE_TOO_EARLY_MS) return LEAVE_FACTOR.tooEarly;
-    return leftAt - startTs <= LEAVE_SOON_MS ? LEAVE_FACTOR.soon : LEAVE_FACTOR.late;
+    const z = (leftAt - startTs - LEAVE_TYPICAL_MS) / LEAVE_SPREAD_MS;
+    return LEAVE_FLOOR + (1 - LEAVE_FLOOR) * Math.exp((-z * z) / 2);
   }
-  return t.lastTs - startTs > LEAVE_SOON_MS ? LEAVE_FACTOR.late : LEAVE_FACTOR.unknown;
+  return t.lastTs - startTs > LEAVE_TYPICAL_MS + 2 * LEAVE_SPREAD_MS ? LEAVE_FLOOR : LEAVE_UNDECIDED;
 }
 
 export function associate(
