@@ -37,6 +37,8 @@ export const EdgeBounds = Type.Object(
     gateRequestsInFlightMax: Type.Integer({ minimum: 1, maximum: 10_000, default: 64 }),
     /** Period of live people/plates events to console listeners. */
     liveIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 500 }),
+    /** Sent outbox rows and applied-event ids of closed sessions are kept this long. */
+    retentionMs: Type.Integer({ minimum: 60_000, default: 7 * 86_400_000 }),
     /** Latency samples kept for percentiles. */
     latencySamplesMax: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 10_000 }),
     /** (code, device) pairs remembered for log-once of rejected messages. */

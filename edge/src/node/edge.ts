@@ -49,6 +49,8 @@ export interface EdgeNode {
 
 /** How long startEdge waits for the broker before starting anyway. */
 const MQTT_CONNECT_WAIT_MS = 10_000;
+/** How often old outbox rows and event ids are pruned. */
+const PRUNE_INTERVAL_MS = 3_600_000;
 /** A clean close waits this long for the offline state to be acknowledged. */
 const MQTT_CLOSE_WAIT_MS = 1000;
 
@@ -173,10 +175,15 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
       log.error({ err }, 'live update failed');
     }
   }, cfg.bounds.liveIntervalMs);
+  let prunedAt = -Infinity;
   const persistTimer = setInterval(() => {
     try {
       sessions.saveSnapshot();
       repo.tx(() => ingest.health.rows().forEach((r) => repo.saveDevice(r)));
+      if (clock.now() - prunedAt >= PRUNE_INTERVAL_MS) {
+        prunedAt = clock.now();
+        repo.prune(prunedAt - cfg.bounds.retentionMs);
+      }
     } catch (err) {
       metrics.handlerError('persist');
       log.error({ err }, 'periodic persist failed');

@@ -114,6 +114,8 @@ export class Repo {
         ON CONFLICT(device_id) DO UPDATE SET kind = excluded.kind, state = excluded.state, boot_id = excluded.boot_id,
         last_seen = excluded.last_seen, msgs = excluded.msgs, gaps = excluded.gaps, restarts = excluded.restarts, dropouts = excluded.dropouts`),
       devices: p('SELECT * FROM device_health ORDER BY device_id'),
+      pruneOutbox: p(`DELETE FROM outbox WHERE status = 'sent' AND kind != 'adjustment' AND sent_at < ?`),
+      pruneEvents: p(`DELETE FROM applied_events WHERE applied_at < ? AND session_id IN (SELECT session_id FROM sessions WHERE status = 'closed')`),
       getMeta: p('SELECT value FROM meta WHERE key = ?'),
       setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     };
@@ -241,6 +243,14 @@ export class Repo {
   }
   devices(): DeviceHealthRow[] {
     return this.s.devices.all() as DeviceHealthRow[];
+  }
+  /**
+   * Forgets what is no longer needed after `beforeMs`: sent session and receipt
+   * rows (the sessions and receipts tables keep the records) and applied-event ids
+   * of closed sessions. Adjustments stay: later adjustments are taxed against them.
+   */
+  prune(beforeMs: number): { outbox: number; events: number } {
+    return this.tx(() => ({ outbox: this.s.pruneOutbox.run(beforeMs).changes, events: this.s.pruneEvents.run(beforeMs).changes }));
   }
   meta(key: string): string | undefined {
     return (this.s.getMeta.get(key) as { value: string } | undefined)?.value;
