@@ -135,3 +135,25 @@ describe('device connections', () => {
     expect(decodeMessage(topicFor(store.id, 'device/state', victim), got[0]!.payload).ok).toBe(true);
   });
 });
+
+describe('runSimulation without a willing edge', () => {
+  it('bounds the wait for a decision, counts a malformed answer, and turns the shopper away', async () => {
+    const store = uniqueStore();
+    // A broken edge: answers with garbage on the decision topic.
+    const bad = await mqtt.connectAsync(MQTT_URL, { clientId: `bad-edge-${store.id}`, protocolVersion: 4 });
+    bad.on('message', (topic) => {
+      const gate = topic.split('/')[4]!;
+      bad.publish(topicFor(store.id, 'gate/decision', gate), '{"txId":', { qos: 1 });
+    });
+    await bad.subscribeAsync(filterFor(store.id, 'gate/entry'), { qos: 1 });
+    const logs: string[] = [];
+    const t0 = performance.now();
+    const r = await runSimulation({ scenario: scenarioOf({ shoppers: 1, durationS: 60 }), store, seed: 3, mqttUrl: MQTT_URL, speed: 'max', hooks, decisionWaitMs: 300, log: (m) => logs.push(m) });
+    await bad.endAsync();
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(r.decisionTimeouts).toBe(1);
+    expect(r.rejectedDecisions).toBe(1);
+    expect(logs.some((l) => l.includes('E_JSON'))).toBe(true);
+    expect(r.truth.sessions[0]).toEqual(expect.objectContaining({ decision: 'timeout', entryTs: null, exitTs: null, basket: [] }));
+  });
+});
