@@ -18,6 +18,7 @@ import { sweepPending } from '../services/settle.js';
 import { loadOrCreateSigningKey } from '../services/tokens.js';
 import { Authenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { batchRoutes } from './routes-batch.js';
 import { customerRoutes } from './routes-customers.js';
 import { storeRoutes } from './routes-store.js';
 
@@ -83,6 +84,7 @@ export async function buildCloudApp(cfg: Readonly<CloudConfig>, deps: CloudDeps 
     });
     const auth = new Authenticator(cfg);
     storeRoutes(app, ctx, auth);
+    batchRoutes(app, ctx, auth);
     customerRoutes(app, ctx, auth, key);
     adminRoutes(app, ctx, auth);
     app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

@@ -68,30 +68,34 @@ export async function ingestAdjustment(ctx: CloudCtx, storeId: string, a: Adjust
 }
 
 async function move(ctx: CloudCtx, storeId: string, a: Adjustment, r: ReceiptRow, op: PaymentOp, amount: number, parentRef?: string, n = 0): Promise<Payment | null> {
-  const o = await providerCall(ctx, storeId, a.adjustmentId, op, {
-    idempotencyKey: `${storeId}:${a.adjustmentId}:${op}:${n}`,
-    customerId: r.customer_id,
-    amountMinor: amount,
-    currency: a.currency,
-    ...(parentRef === undefined ? {} : { parentRef }),
-  });
-  if (!o.ok) return failedPayment(o);
   const sign = op === 'refund' ? -1 : 1;
-  await ctx.db.tx((q) =>
-    postEntry(q, {
-      storeId,
-      entryId: `${a.adjustmentId}:${op}:${n}`,
-      kind: op,
-      refId: a.adjustmentId,
+  const o = await providerCall(
+    ctx,
+    storeId,
+    a.adjustmentId,
+    op,
+    {
+      idempotencyKey: `${storeId}:${a.adjustmentId}:${op}:${n}`,
+      customerId: r.customer_id,
+      amountMinor: amount,
       currency: a.currency,
-      at: ctx.clock.now(),
-      postings: [
-        { account: Accounts.clearing, amountMinor: sign * amount },
-        { account: Accounts.receivable, customerId: r.customer_id, amountMinor: -sign * amount },
-      ],
-    }),
+      ...(parentRef === undefined ? {} : { parentRef }),
+    },
+    (q) =>
+      postEntry(q, {
+        storeId,
+        entryId: `${a.adjustmentId}:${op}:${n}`,
+        kind: op,
+        refId: a.adjustmentId,
+        currency: a.currency,
+        at: ctx.clock.now(),
+        postings: [
+          { account: Accounts.clearing, amountMinor: sign * amount },
+          { account: Accounts.receivable, customerId: r.customer_id, amountMinor: -sign * amount },
+        ],
+      }),
   );
-  return null;
+  return o.ok ? null : failedPayment(o);
 }
 
 async function settleAdjustment(ctx: CloudCtx, storeId: string, a: Adjustment, r: ReceiptRow): Promise<Payment> {

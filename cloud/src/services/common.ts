@@ -51,17 +51,38 @@ export async function logIngest(q: SqlRunner, storeId: string, kind: string, rec
   return Number(rows[0]?.seq ?? 0);
 }
 
-/** Calls the provider with a bound and records the call; never throws for a provider failure. */
-export async function providerCall(ctx: CloudCtx, storeId: string, recordId: string, op: PaymentOp, req: PaymentRequest): Promise<ProviderOutcome> {
+/** Calls the provider with a bound; never throws for a provider failure. */
+export async function callProvider(ctx: CloudCtx, op: PaymentOp, req: PaymentRequest): Promise<ProviderOutcome> {
   const outcome = await withTimeout(ctx.provider[op](req), ctx.cfg.payments.callTimeoutMs);
   ctx.metrics.paymentOps.inc({ op, outcome: outcome.ok ? 'ok' : outcome.kind });
+  return outcome;
+}
+
+/** Records a provider call's outcome, inside the caller's transaction so its journal entry commits with it. */
+export async function recordPayment(q: SqlRunner, ctx: CloudCtx, storeId: string, recordId: string, op: PaymentOp, req: PaymentRequest, outcome: ProviderOutcome): Promise<void> {
   const status = outcome.ok ? 'ok' : outcome.kind;
-  await ctx.db.run(
+  await q.run(
     `INSERT INTO payments (store_id, idempotency_key, record_id, op, amount_minor, currency, status, provider_ref, parent_ref, reason, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (store_id, idempotency_key) DO UPDATE SET status = excluded.status, provider_ref = excluded.provider_ref, reason = excluded.reason`,
     [storeId, req.idempotencyKey, recordId, op, req.amountMinor, req.currency, status, outcome.ok ? outcome.ref : null, req.parentRef ?? null, outcome.ok ? null : outcome.reason, ctx.clock.now()],
   );
+}
+
+/** Calls the provider and records the outcome; `book` runs in the same transaction when the call succeeded. */
+export async function providerCall(
+  ctx: CloudCtx,
+  storeId: string,
+  recordId: string,
+  op: PaymentOp,
+  req: PaymentRequest,
+  book?: (q: SqlRunner, ref: string) => Promise<unknown>,
+): Promise<ProviderOutcome> {
+  const outcome = await callProvider(ctx, op, req);
+  await ctx.db.tx(async (q) => {
+    await recordPayment(q, ctx, storeId, recordId, op, req, outcome);
+    if (outcome.ok && book !== undefined) await book(q, outcome.ref);
+  });
   return outcome;
 }
 

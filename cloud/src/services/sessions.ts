@@ -2,7 +2,7 @@
 import type { SessionRecord } from '@tebura/contract';
 import { one } from '../db/sql.js';
 import type { CloudCtx } from '../context.js';
-import { assertSameBody, bodyHash, failedPayment, logIngest, providerCall, storeOf, type IngestResult, type Payment } from './common.js';
+import { assertSameBody, bodyHash, callProvider, failedPayment, logIngest, recordPayment, storeOf, type IngestResult, type Payment } from './common.js';
 
 interface SessionRow {
   body_hash: string;
@@ -56,22 +56,20 @@ async function authorize(ctx: CloudCtx, storeId: string, s: SessionRecord, row: 
     await ctx.db.run("UPDATE sessions SET auth_status = 'none', auth_reason = 'no hold configured' WHERE store_id = ? AND session_id = ?", [storeId, s.sessionId]);
     return { ...row, auth_status: 'none', auth_reason: 'no hold configured' };
   }
-  const o = await providerCall(ctx, storeId, s.sessionId, 'authorize', {
+  const req = {
     idempotencyKey: `${storeId}:${s.sessionId}:authorize`,
     customerId: s.customerId,
     amountMinor: Number(row.hold_minor),
     currency: store.currency,
-  });
+  };
+  const o = await callProvider(ctx, 'authorize', req);
   const status = o.ok ? 'authorized' : o.kind === 'declined' ? 'declined' : 'pending';
   const reason = o.ok ? null : o.reason;
   const ref = o.ok ? o.ref : null;
-  await ctx.db.run('UPDATE sessions SET auth_status = ?, auth_reason = ?, auth_ref = ? WHERE store_id = ? AND session_id = ?', [
-    status,
-    reason,
-    ref,
-    storeId,
-    s.sessionId,
-  ]);
+  await ctx.db.tx(async (q) => {
+    await recordPayment(q, ctx, storeId, s.sessionId, 'authorize', req, o);
+    await q.run('UPDATE sessions SET auth_status = ?, auth_reason = ?, auth_ref = ? WHERE store_id = ? AND session_id = ?', [status, reason, ref, storeId, s.sessionId]);
+  });
   if (!o.ok && status === 'pending') return { ...row, auth_status: 'pending', auth_reason: failedPayment(o).reason ?? null };
   return { ...row, auth_status: status, auth_reason: reason };
 }

@@ -5,7 +5,7 @@
  * customer's standing, never dropped.
  */
 import type { CloudCtx } from '../context.js';
-import { one } from '../db/sql.js';
+import { one, type SqlRunner } from '../db/sql.js';
 import { Accounts, postEntry } from '../ledger/journal.js';
 import type { PaymentOp } from '../payments/provider.js';
 import { failedPayment, providerCall, type Payment } from './common.js';
@@ -38,21 +38,9 @@ export async function settleReceipt(ctx: CloudCtx, r: ReceiptRow): Promise<Payme
   const { steps } = await plan(ctx, r);
   let payment: Payment = { status: Number(r.total_minor) === 0 ? 'voided' : 'captured' };
   for (const step of steps) {
-    const o = await providerCall(ctx, r.store_id, r.receipt_id, step.op, {
-      idempotencyKey: `${r.store_id}:${r.receipt_id}:${step.op}`,
-      customerId: r.customer_id,
-      amountMinor: step.amountMinor,
-      currency: r.currency,
-      ...(step.parentRef === undefined ? {} : { parentRef: step.parentRef }),
-    });
-    if (!o.ok) {
-      // A void that fails only leaves a hold to expire at the network; the receipt itself owes nothing.
-      if (step.op !== 'void') payment = failedPayment(o);
-      break;
-    }
-    if (step.op === 'void') continue;
-    await ctx.db.tx((q) =>
-      postEntry(q, {
+    const book = async (q: SqlRunner): Promise<void> => {
+      if (step.op === 'void') return;
+      await postEntry(q, {
         storeId: r.store_id,
         entryId: `${r.receipt_id}:${step.op}`,
         kind: step.op,
@@ -63,8 +51,27 @@ export async function settleReceipt(ctx: CloudCtx, r: ReceiptRow): Promise<Payme
           { account: Accounts.clearing, amountMinor: step.amountMinor },
           { account: Accounts.receivable, customerId: r.customer_id, amountMinor: -step.amountMinor },
         ],
-      }),
+      });
+    };
+    const o = await providerCall(
+      ctx,
+      r.store_id,
+      r.receipt_id,
+      step.op,
+      {
+        idempotencyKey: `${r.store_id}:${r.receipt_id}:${step.op}`,
+        customerId: r.customer_id,
+        amountMinor: step.amountMinor,
+        currency: r.currency,
+        ...(step.parentRef === undefined ? {} : { parentRef: step.parentRef }),
+      },
+      book,
     );
+    if (!o.ok) {
+      // A void that fails only leaves a hold to expire at the network; the receipt itself owes nothing.
+      if (step.op !== 'void') payment = failedPayment(o);
+      break;
+    }
   }
   const paid = await one<{ s: number | null }>(
     ctx.db,
