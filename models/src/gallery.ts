@@ -92,7 +92,8 @@ export class Gallery {
     this.dim = opts.dim;
     this.sizeMax = opts.sizeMax;
     this.precision = opts.precision ?? 'int8';
-    this.threads = opts.intraOpThreads ?? 1;
+    // Two threads: the gate runs the search after the embedding, so both cores are free for it.
+    this.threads = opts.intraOpThreads ?? 2;
   }
 
   get size(): number {
