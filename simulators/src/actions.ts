@@ -34,25 +34,11 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
       return park(pp, p, t + a.ms);
     case 'sync':
       return sync(pp, p, a.key, a.n, t);
-    case 'gateAcquire': {
-      const gate = p.group.entryGate.id;
-      const owner = pp.gateOwner.get(gate) ?? null;
-      if (owner === null) {
-        pp.gateOwner.set(gate, p.group.key);
-        return true;
-      }
-      const q = pp.gateQueue.get(gate) ?? [];
-      q.push(p);
-      pp.gateQueue.set(gate, q);
-      return false;
-    }
-    case 'gateRelease': {
-      const gate = p.group.entryGate.id;
-      const next = pp.gateQueue.get(gate)?.shift();
-      pp.gateOwner.set(gate, next === undefined ? null : next.group.key);
-      if (next !== undefined) pp.schedule(next, t);
+    case 'gateAcquire':
+      return gateAcquire(pp, p);
+    case 'gateRelease':
+      gateRelease(pp, p, t);
       return true;
-    }
     case 'entry':
       entry(pp, p, t);
       return false;
@@ -84,6 +70,26 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
       pp.finishPerson(p);
       return false;
   }
+}
+
+/** One group at a time at an entry gate; the rest queue outside, first come first served. */
+function gateAcquire(pp: People, p: Person): boolean {
+  const gate = p.group.entryGate.id;
+  if ((pp.gateOwner.get(gate) ?? null) === null) {
+    pp.gateOwner.set(gate, p.group.key);
+    return true;
+  }
+  const q = pp.gateQueue.get(gate) ?? [];
+  q.push(p);
+  pp.gateQueue.set(gate, q);
+  return false;
+}
+
+function gateRelease(pp: People, p: Person, t: number): void {
+  const gate = p.group.entryGate.id;
+  const next = pp.gateQueue.get(gate)?.shift();
+  pp.gateOwner.set(gate, next === undefined ? null : next.group.key);
+  if (next !== undefined) pp.schedule(next, t);
 }
 
 function park(pp: People, p: Person, until: number): false {
