@@ -67,6 +67,7 @@ export function fixtureLayout(o: FixtureOptions = {}): StoreLayout {
     cameras: [
       { id: 'cam-a', kind: 'overhead', x: 3, y: 4, coverageRadiusM: 6, fps: 10, positionNoiseM: 0.05, missRate: 0, idSwitchRate: 0 },
       { id: 'cam-b', kind: 'overhead', x: 7, y: 4, coverageRadiusM: 6, fps: 10, positionNoiseM: 0.05, missRate: 0, idSwitchRate: 0 },
+      { id: 'cam-s', kind: 'shelf', x: 4, y: 2, coverageRadiusM: 3, fps: 5, positionNoiseM: 0, missRate: 0, idSwitchRate: 0, confusionRate: 0.03, plateIds: ['g1s1p5', 'g1s1p6'] },
     ],
     gates: [
       { id: 'gate-in', kind: 'entry', x: 1, y: 0.5, methods: ['app', 'face', 'palm'] },

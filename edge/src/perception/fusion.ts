@@ -110,8 +110,8 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const assoc = associate(plateXY, e.startTs, e.endTs, candidates, ctx.layout.reachM, tuning);
   const top = assoc.sessions[0];
   const cart = top?.sessionId ? ctx.carts.get(top.sessionId) : undefined;
-  const hints = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
-  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hints, cart });
+  const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
+  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart });
   const best = hyps[0];
   const putBack = e.deltaG > 0;
   if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {

@@ -50,7 +50,7 @@ export class StorePerception implements Perception {
       tracker,
       bindings: new Bindings(layout.gates, tracker, tuning),
       inference: new ProductInference(layout, tuning),
-      hints: new HintBuffer(tuning.hintsMax),
+      hints: new HintBuffer(tuning.hintsMax, layout.cameras),
       plates,
       retired: [],
       carts: new Map(),

@@ -31,8 +31,8 @@ export interface InferenceInput {
   plateDeltasG?: readonly number[];
   /** Sensor-noise standard deviation of deltaG. */
   noiseG: number;
-  /** Camera hints for these plates: sku -> best score seen. */
-  hints?: ReadonlyMap<string, number>;
+  /** Camera hints for these plates: likelihood factor per SKU (see HintBuffer.collect). */
+  hintFactor?: (sku: string) => number;
   /** Put-backs: what the shopper holds (sku -> count). */
   cart?: ReadonlyMap<string, number>;
 }
@@ -50,6 +50,15 @@ export const HYPOTHESES_RETURNED_MAX = 5;
 const NOT_IN_CART_PRIOR = 0.1;
 /** Planned on a plate adjacent to the event (item nudged or spread across). */
 const NEIGHBOUR_PLAN_PRIOR = 0.3;
+/** ... unless the change covers more plates than that SKU's facing rests on. */
+const WIDER_THAN_FACING_PRIOR = 0.1;
+/**
+ * Units taken in one reach: mostly one (P(2) ~ 0.1, each further unit ~ 1/3 as
+ * likely); relative weights, 1 unit = 1.
+ */
+const MULTI_UNIT_PRIOR = 0.12;
+const EXTRA_UNIT_PRIOR = 0.35;
+export const countPrior = (k: number): number => (k <= 1 ? 1 : MULTI_UNIT_PRIOR * EXTRA_UNIT_PRIOR ** (k - 2));
 
 export class ProductInference {
   private readonly products: ProductModel[];
@@ -59,6 +68,8 @@ export class ProductInference {
   /** plateId -> adjacent plate ids on the same shelf. */
   private readonly neighbours = new Map<string, string[]>();
   private readonly maxUnitG: number;
+  /** Plates a SKU's widest facing rests on. */
+  private readonly facingWidth = new Map<string, number>();
 
   constructor(
     layout: StoreLayout,
@@ -67,6 +78,7 @@ export class ProductInference {
     this.products = layout.products.map((p) => ({ sku: p.sku, mean: p.unitWeightG.mean, variance: p.unitWeightG.sigma ** 2 }));
     for (const p of this.products) this.bySku.set(p.sku, p);
     for (const e of layout.planogram) {
+      this.facingWidth.set(e.sku, Math.max(this.facingWidth.get(e.sku) ?? 0, e.plateIds.length));
       for (const pid of e.plateIds) {
         const list = this.plan.get(pid) ?? [];
         if (!list.includes(e.sku)) list.push(e.sku);
@@ -116,7 +128,8 @@ export class ProductInference {
     for (const p of this.products) {
       if (priors.has(p.sku)) continue;
       const off = offMass / offCount;
-      priors.set(p.sku, nearPlan.has(p.sku) ? Math.max(off, planMax * NEIGHBOUR_PLAN_PRIOR) : off);
+      const near = planMax * NEIGHBOUR_PLAN_PRIOR * (plateIds.length > (this.facingWidth.get(p.sku) ?? 1) ? WIDER_THAN_FACING_PRIOR : 1);
+      priors.set(p.sku, nearPlan.has(p.sku) ? Math.max(off, near) : off);
     }
     return priors;
   }
@@ -130,10 +143,9 @@ export class ProductInference {
     const skuPrior = (sku: string): number => {
       let prior = loc.get(sku) ?? 0;
       if (putBack && input.cart) prior *= (input.cart.get(sku) ?? 0) > 0 ? 1 : NOT_IN_CART_PRIOR;
-      if (input.hints && input.hints.size > 0) prior *= Math.max(t.hintFloor, input.hints.get(sku) ?? 0);
+      if (input.hintFactor) prior *= input.hintFactor(sku);
       return prior;
     };
-    const countPrior = (k: number): number => 0.5 ** (k - 1);
     const density = (mean: number, variance: number): number => {
       const v = variance + baseVar;
       const z = absG - mean;

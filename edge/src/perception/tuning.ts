@@ -43,8 +43,6 @@ export interface PerceptionTuning {
   pairPrior: number;
   /** Prior of "none of the products" (a foreign object, a miscalibrated plate). */
   unknownPrior: number;
-  /** Camera hint floor: weight of a SKU the hint camera did not name. */
-  hintFloor: number;
   /** Hints older than the event start minus this are ignored. */
   hintPadMs: number;
   hintsMax: number;
@@ -94,7 +92,6 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   offPlanPriorPutBack: 0.15,
   pairPrior: 0.03,
   unknownPrior: 0.005,
-  hintFloor: 0.02,
   hintPadMs: 2000,
   hintsMax: 256,
   gateM: 1.0,
