@@ -10,7 +10,7 @@ export { generateTraffic, generateToFile, openEveryone, type GenerateOptions, ty
 export { runSimulation, DECISION_WAIT_MS_DEFAULT, type SimHooks, type SimRunOptions, type SimRunSummary, type SimProgress } from './run.js';
 export { replay, readRecording, RecordingWriter, recordLine, RECORDING_FORMAT, RECORDING_VERSION, type RecordingHeader, type RecordedMessage } from './record.js';
 export { loadFacePhotos, gatePhoto, sniffMime } from './faces.js';
-export type { GroundTruth, TruthSession, TruthEvent, BasketLine } from './truth.js';
+export { loadTruth, type GroundTruth, type TruthSession, type TruthEvent, type BasketLine } from './truth.js';
 export { scoreRun, percentiles, type ScoredReceipt, type EvalScores, type EvalMismatch } from './score.js';
 export { benchGenerator, type BenchResult } from './bench.js';
 export { convertAifi, skuOf, gtTimeMs, AIFI_STORE_ID } from './aifi.js';

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { percentiles, scoreRun, type ScoredReceipt } from './score.js';
-import type { GroundTruth, TruthSession } from './truth.js';
+import { loadTruth, type GroundTruth, type TruthSession } from './truth.js';
 
 function session(customerId: string, basket: { sku: string; quantity: number }[], over: Partial<TruthSession> = {}): TruthSession {
   return {
@@ -69,5 +72,17 @@ describe('percentiles', () => {
     const v = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(percentiles(v)).toEqual({ p50: 50, p95: 95, p99: 99, max: 100 });
     expect(percentiles([])).toEqual({ p50: null, p95: null, p99: null, max: null });
+  });
+});
+
+describe('loadTruth', () => {
+  it('reads a truth file and rejects other JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'truth-'));
+    const good = join(dir, 't.json');
+    const bad = join(dir, 'b.json');
+    writeFileSync(good, JSON.stringify(truth([session('a', [])])));
+    writeFileSync(bad, '{"version":2}');
+    expect(loadTruth(good).sessions).toHaveLength(1);
+    expect(() => loadTruth(bad)).toThrow(/not a Tebura ground-truth file/);
   });
 });

@@ -2,6 +2,7 @@
  * Ground truth of one run. Written to its own file, never published on MQTT:
  * the edge must infer all of this from raw signals.
  */
+import { readFileSync } from 'node:fs';
 import type { EntryMethod } from '@tebura/contract';
 
 export interface BasketLine {
@@ -67,4 +68,11 @@ export function basketOf(skus: readonly string[]): BasketLine[] {
   const counts = new Map<string, number>();
   for (const s of skus) counts.set(s, (counts.get(s) ?? 0) + 1);
   return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+/** Reads a truth file written by a run or a converter; throws on another format or version. */
+export function loadTruth(path: string): GroundTruth {
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as Partial<GroundTruth>;
+  if (doc.version !== 1 || !Array.isArray(doc.sessions) || !Array.isArray(doc.events)) throw new Error(`${path}: not a Tebura ground-truth file (version 1)`);
+  return doc as GroundTruth;
 }
