@@ -47,10 +47,22 @@ export class Carts implements PerceptionSink {
     this.names = new Map(d.layout.products.map((p) => [p.sku, { name: p.name, priceMinor: p.priceMinor }]));
   }
 
+  /**
+   * Saves perception's checkpoint (set by the node). Called in the same transaction
+   * as a delta that perception emitted outside a message (from a settle timer), so
+   * the two cannot disagree after a crash; within a message, ingest does it.
+   */
+  checkpoint: () => void = () => undefined;
+
   /** Idempotent by eventId; an impossible delta becomes a review item instead. */
   cartDelta(delta: CartDelta): void {
     try {
-      const changed = this.d.repo.tx(() => this.applyDelta(delta));
+      const outer = this.d.repo.db.inTransaction;
+      const changed = this.d.repo.tx(() => {
+        const r = this.applyDelta(delta);
+        if (!outer) this.checkpoint();
+        return r;
+      });
       this.d.metrics.eventToCartMs.add(this.d.clock.now() - delta.emittedAt);
       if (changed !== null) this.d.emit({ type: 'cart', cart: this.cartView(changed) });
     } catch (e) {
@@ -62,7 +74,12 @@ export class Carts implements PerceptionSink {
   review(item: ReviewCandidate): void {
     try {
       const sessionId = item.shopperCandidates[0]?.sessionId ?? null;
-      const created = this.d.repo.tx(() => this.insertReview(item, sessionId));
+      const outer = this.d.repo.db.inTransaction;
+      const created = this.d.repo.tx(() => {
+        const r = this.insertReview(item, sessionId);
+        if (!outer) this.checkpoint();
+        return r;
+      });
       if (created !== null) this.d.emit({ type: 'review', item: created });
     } catch (e) {
       this.d.metrics.handlerError('review');

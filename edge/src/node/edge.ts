@@ -142,6 +142,7 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   ingest.health.restore(repo.devices());
   if (checkpoint?.v === 2 && Array.isArray(checkpoint.seqs)) ingest.restoreWatermarks(checkpoint.seqs as SeqWatermark[]);
   sessions.seqState = () => ingest.watermarks();
+  carts.checkpoint = () => sessions.saveSnapshot();
   // Shelf packets held for reordering may still hold this shopper's last pick.
   sessions.beforeSettle = async () => {
     if (ingest.heldCount() > 0) await new Promise((r) => setTimeout(r, cfg.bounds.reorderWindowMs + tickMs));

@@ -128,3 +128,19 @@ describe('review resolution', () => {
     expect(h.repo.review(rv!.review_id)?.status).toBe('open');
   });
 });
+
+describe('checkpoints', () => {
+  it('a delta emitted outside a message saves the perception checkpoint in its transaction', () => {
+    const h = nodeHarness();
+    let saved = 0;
+    h.carts.checkpoint = () => {
+      saved++;
+      h.sessions.saveSnapshot();
+    };
+    const s = h.admit('t1');
+    h.delta('e1', s, 'tea', 1);
+    expect(saved).toBe(1);
+    h.repo.tx(() => h.delta('e2', s, 'tea', 1)); // inside ingest's transaction: ingest saves it
+    expect(saved).toBe(1);
+  });
+});
