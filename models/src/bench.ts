@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Prng } from '@tebura/contract';
+import sharp from 'sharp';
 import { Gallery, type GalleryPrecision } from './gallery.js';
 import { loadFacePipeline, type FacePipeline } from './face/pipeline.js';
 
@@ -20,6 +21,12 @@ export interface BenchIdentityOptions {
   iterations?: number;
   precision?: GalleryPrecision;
   seed?: number;
+  /**
+   * Re-encode each photo once, before timing, as a gate camera frame: JPEG, this
+   * longest side (default 800). 0 keeps the original files (up to 4352 px here),
+   * whose decode alone costs ~80 ms.
+   */
+  frameSidePx?: number;
   pipeline?: FacePipeline;
   onProgress?: (line: string) => void;
 }
@@ -62,6 +69,13 @@ function fillRandom(g: Gallery, count: number, prng: Prng, prefix: string): void
   }
 }
 
+async function asCameraFrames(images: Buffer[], sidePx: number): Promise<Buffer[]> {
+  if (sidePx <= 0) return images;
+  return Promise.all(
+    images.map((b) => sharp(b).rotate().resize({ width: sidePx, height: sidePx, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 90 }).toBuffer()),
+  );
+}
+
 function sampleImages(dir: string): Buffer[] {
   const out: Buffer[] = [];
   for (const person of readdirSync(dir).sort()) {
@@ -92,7 +106,7 @@ export async function benchIdentity(opts: BenchIdentityOptions): Promise<BenchId
   const precision = opts.precision ?? 'int8';
   const prng = new Prng(opts.seed ?? 1);
   const log = opts.onProgress ?? ((): void => undefined);
-  const images = sampleImages(opts.imagesDir);
+  const images = await asCameraFrames(sampleImages(opts.imagesDir), opts.frameSidePx ?? 800);
   const pipeline = opts.pipeline ?? (await loadFacePipeline({}));
   const report: BenchIdentityReport = { face: [], palm: { gallerySize: 0, dim: 0, search: latencyStats([]), galleryMB: 0, fillMs: 0 }, embedder: pipeline.embedder, precision, loadAverage1m: 0, cpus: 0 };
   try {

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 /** Decoder refuses images above this many pixels (a 24 MP photo); bounds memory per request. */
 export const IMAGE_PIXELS_MAX = 24_000_000;
 /** Longest side after decode; detection runs at 256 px, so more only costs time. */
-export const IMAGE_SIDE_PX_MAX = 1280;
+export const IMAGE_SIDE_PX_MAX = 800;
 
 export interface RgbImage {
   /** Interleaved RGB, row-major. */
@@ -21,11 +21,11 @@ export class ImageDecodeError extends Error {
 }
 
 /** Decodes, applies EXIF orientation, drops alpha, expands grey to RGB, caps size. */
-export async function decodeImage(bytes: Buffer): Promise<RgbImage> {
+export async function decodeImage(bytes: Buffer, sidePxMax = IMAGE_SIDE_PX_MAX): Promise<RgbImage> {
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: IMAGE_PIXELS_MAX, failOn: 'error' })
       .rotate()
-      .resize({ width: IMAGE_SIDE_PX_MAX, height: IMAGE_SIDE_PX_MAX, fit: 'inside', withoutEnlargement: true })
+      .resize({ width: sidePxMax, height: sidePxMax, fit: 'inside', withoutEnlargement: true })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()

@@ -63,6 +63,8 @@ export interface FacePipelineOptions {
   flipAugment?: boolean;
   thresholds?: Partial<FaceThresholds>;
   intraOpThreads?: number;
+  /** Longest image side after decode (default IMAGE_SIDE_PX_MAX). */
+  imageSidePxMax?: number;
 }
 
 export interface FacePipeline {
@@ -159,7 +161,7 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
       async embed(image: Buffer): Promise<EmbedResult> {
         let img: RgbImage;
         try {
-          img = await decodeImage(image);
+          img = await decodeImage(image, opts.imageSidePxMax);
         } catch (e) {
           const detail = e instanceof ImageDecodeError ? e.message : String(e);
           return { ok: false, reason: 'LOW_QUALITY', detail };
