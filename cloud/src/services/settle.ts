@@ -34,24 +34,41 @@ async function plan(ctx: CloudCtx, r: ReceiptRow): Promise<{ steps: Step[]; hold
   return { steps, hold };
 }
 
+function setStatus(q: SqlRunner, r: ReceiptRow, payment: Payment, paidMinor: number): Promise<unknown> {
+  return q.run('UPDATE receipts SET payment_status = ?, payment_reason = ?, paid_minor = ? WHERE store_id = ? AND receipt_id = ?', [
+    payment.status,
+    payment.reason ?? null,
+    paidMinor,
+    r.store_id,
+    r.receipt_id,
+  ]);
+}
+
 export async function settleReceipt(ctx: CloudCtx, r: ReceiptRow): Promise<Payment> {
   const { steps } = await plan(ctx, r);
-  let payment: Payment = { status: Number(r.total_minor) === 0 ? 'voided' : 'captured' };
-  for (const step of steps) {
+  const done: Payment = { status: Number(r.total_minor) === 0 ? 'voided' : 'captured' };
+  // Replays of earlier successful steps answer ok again, so this sum is what was taken.
+  let paidMinor = 0;
+  for (const [i, step] of steps.entries()) {
+    const last = i === steps.length - 1;
     const book = async (q: SqlRunner): Promise<void> => {
-      if (step.op === 'void') return;
-      await postEntry(q, {
-        storeId: r.store_id,
-        entryId: `${r.receipt_id}:${step.op}`,
-        kind: step.op,
-        refId: r.receipt_id,
-        currency: r.currency,
-        at: ctx.clock.now(),
-        postings: [
-          { account: Accounts.clearing, amountMinor: step.amountMinor },
-          { account: Accounts.receivable, customerId: r.customer_id, amountMinor: -step.amountMinor },
-        ],
-      });
+      if (step.op !== 'void') {
+        paidMinor += step.amountMinor;
+        await postEntry(q, {
+          storeId: r.store_id,
+          entryId: `${r.receipt_id}:${step.op}`,
+          kind: step.op,
+          refId: r.receipt_id,
+          currency: r.currency,
+          at: ctx.clock.now(),
+          postings: [
+            { account: Accounts.clearing, amountMinor: step.amountMinor },
+            { account: Accounts.receivable, customerId: r.customer_id, amountMinor: -step.amountMinor },
+          ],
+        });
+      }
+      // The final status commits with the last step's entry: one transaction fewer per receipt.
+      if (last) await setStatus(q, r, done, paidMinor);
     };
     const o = await providerCall(
       ctx,
@@ -69,23 +86,13 @@ export async function settleReceipt(ctx: CloudCtx, r: ReceiptRow): Promise<Payme
     );
     if (!o.ok) {
       // A void that fails only leaves a hold to expire at the network; the receipt itself owes nothing.
-      if (step.op !== 'void') payment = failedPayment(o);
-      break;
+      const payment = step.op === 'void' ? done : failedPayment(o);
+      await ctx.db.tx((q) => setStatus(q, r, payment, paidMinor));
+      return payment;
     }
   }
-  const paid = await one<{ s: number | null }>(
-    ctx.db,
-    "SELECT SUM(amount_minor) AS s FROM payments WHERE store_id = ? AND record_id = ? AND status = 'ok' AND op IN ('capture', 'charge')",
-    [r.store_id, r.receipt_id],
-  );
-  await ctx.db.run('UPDATE receipts SET payment_status = ?, payment_reason = ?, paid_minor = ? WHERE store_id = ? AND receipt_id = ?', [
-    payment.status,
-    payment.reason ?? null,
-    Number(paid?.s ?? 0),
-    r.store_id,
-    r.receipt_id,
-  ]);
-  return payment;
+  if (steps.length === 0) await ctx.db.tx((q) => setStatus(q, r, done, 0));
+  return done;
 }
 
 /** Settles receipts left 'pending' by a crash or a provider timeout; bounded per call. */

@@ -43,7 +43,7 @@ function outbox(storeId: string, run: string, prng: Prng): { chains: OutboxItem[
 
 describe.each(backends)('fault test on %s', (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'tebura-fault-'));
-  const cfg = testConfig(backend, backend === 'sqlite' ? { dbPath: join(dir, 'ledger.sqlite') } : {});
+  const cfg = testConfig(backend, backend === 'sqlite' ? { dbPath: join(dir, 'ledger.sqlite') } : { dbPoolSizeMax: 16 });
   afterAll(async () => {
     await dropSchema(cfg);
     rmSync(dir, { recursive: true, force: true });
