@@ -108,6 +108,50 @@ function mainFace(faces: FaceBox[], t: FaceThresholds): { face: FaceBox } | { re
   return { face: main };
 }
 
+interface AnalyseContext {
+  detector: LoadedModel;
+  embedModel: LoadedModel;
+  liveness: LoadedModel;
+  t: FaceThresholds;
+  spec: (typeof EMBEDDERS)[FaceEmbedder];
+  flip: boolean;
+}
+
+/** Embedding of the main face, averaged with its mirror image when asked (same model, one more run). */
+async function embedCrop(c: AnalyseContext, crop: Float32Array): Promise<Float32Array> {
+  const { spec } = c;
+  const raw = Float32Array.from((await c.embedModel.run(crop))[spec.output]?.data ?? []);
+  if (c.flip) {
+    const m = (await c.embedModel.run(mirror(crop, spec.size)))[spec.output]?.data ?? new Float32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) raw[i] = (raw[i] as number) + (m[i] as number);
+  }
+  return raw;
+}
+
+/** Quality gates in order of cost, then the embedding; the first failing gate answers. */
+async function analyse(c: AnalyseContext, img: RgbImage): Promise<EmbedResult> {
+  const { t, spec } = c;
+  const imageLuma = meanLuma(img);
+  if (imageLuma < t.imageLumaMin) return { ok: false, reason: 'TOO_DARK', detail: `image luma ${imageLuma.toFixed(0)} < ${t.imageLumaMin}` };
+  const faces = await detectFaces(c.detector, img, { scoreMin: Math.min(t.detectorScoreMin, t.otherFaceScoreMin), iouMax: 0.3 }, DETECT_PAD_FRACTION);
+  const pick = mainFace(faces, t);
+  if (!('face' in pick)) return { ok: false, reason: pick.reason, detail: pick.detail, quality: { faces: faces.length } };
+  const { face } = pick;
+  const q: FaceQuality = { detectorScore: face.score, eyeDistancePx: eyeDistancePx(face.keypoints), faceLuma: 0, sharpness: 0, liveness: 0, faces: 1 };
+  if (q.eyeDistancePx < t.eyeDistancePxMin) return { ok: false, reason: 'FACE_TOO_SMALL', detail: `eyes ${q.eyeDistancePx.toFixed(0)} px apart < ${t.eyeDistancePxMin}`, quality: q };
+  const luma = lumaPlane(alignFace(img, face.keypoints, QUALITY_SIZE_PX, 1), QUALITY_SIZE_PX);
+  q.faceLuma = mean(luma);
+  if (q.faceLuma < t.faceLumaMin) return { ok: false, reason: 'TOO_DARK', detail: `face luma ${q.faceLuma.toFixed(0)} < ${t.faceLumaMin}`, quality: q };
+  q.sharpness = laplacianVariance(luma, QUALITY_SIZE_PX);
+  if (q.sharpness < t.sharpnessMin) return { ok: false, reason: 'BLURRED', detail: `sharpness ${q.sharpness.toFixed(0)} < ${t.sharpnessMin}`, quality: q };
+  const live = alignFace(img, face.keypoints, LIVENESS_SIZE_PX, LIVENESS_ZOOM).map((v) => v / 255);
+  q.liveness = (await c.liveness.run(live))['Identity']?.data[0] ?? 0;
+  if (q.liveness < t.livenessMin) return { ok: false, reason: 'SPOOF_SUSPECTED', detail: `liveness ${q.liveness.toFixed(2)} < ${t.livenessMin}`, quality: q };
+  const raw = await embedCrop(c, alignFace(img, face.keypoints, spec.size, spec.zoom));
+  if (raw.length !== spec.dim || raw.some((v) => !Number.isFinite(v))) return { ok: false, reason: 'INTERNAL_ERROR', detail: 'embedding not finite' };
+  return { ok: true, embedding: l2normalise(raw), quality: q };
+}
+
 export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<FacePipeline> {
   const dir = opts.modelsDir ?? DEFAULT_MODELS_DIR;
   const embedder = opts.embedder ?? 'faceres';
@@ -127,32 +171,7 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
     const embedModel = await load(embedder);
     const liveness = await load('liveness');
 
-    const analyse = async (img: RgbImage): Promise<EmbedResult> => {
-      const imageLuma = meanLuma(img);
-      if (imageLuma < t.imageLumaMin) return { ok: false, reason: 'TOO_DARK', detail: `image luma ${imageLuma.toFixed(0)} < ${t.imageLumaMin}` };
-      const faces = await detectFaces(detector, img, { scoreMin: Math.min(t.detectorScoreMin, t.otherFaceScoreMin), iouMax: 0.3 }, DETECT_PAD_FRACTION);
-      const pick = mainFace(faces, t);
-      if (!('face' in pick)) return { ok: false, reason: pick.reason, detail: pick.detail, quality: { faces: faces.length } };
-      const { face } = pick;
-      const q: FaceQuality = { detectorScore: face.score, eyeDistancePx: eyeDistancePx(face.keypoints), faceLuma: 0, sharpness: 0, liveness: 0, faces: 1 };
-      if (q.eyeDistancePx < t.eyeDistancePxMin) return { ok: false, reason: 'FACE_TOO_SMALL', detail: `eyes ${q.eyeDistancePx.toFixed(0)} px apart < ${t.eyeDistancePxMin}`, quality: q };
-      const luma = lumaPlane(alignFace(img, face.keypoints, QUALITY_SIZE_PX, 1), QUALITY_SIZE_PX);
-      q.faceLuma = mean(luma);
-      if (q.faceLuma < t.faceLumaMin) return { ok: false, reason: 'TOO_DARK', detail: `face luma ${q.faceLuma.toFixed(0)} < ${t.faceLumaMin}`, quality: q };
-      q.sharpness = laplacianVariance(luma, QUALITY_SIZE_PX);
-      if (q.sharpness < t.sharpnessMin) return { ok: false, reason: 'BLURRED', detail: `sharpness ${q.sharpness.toFixed(0)} < ${t.sharpnessMin}`, quality: q };
-      const live = alignFace(img, face.keypoints, LIVENESS_SIZE_PX, LIVENESS_ZOOM).map((v) => v / 255);
-      q.liveness = (await liveness.run(live))['Identity']?.data[0] ?? 0;
-      if (q.liveness < t.livenessMin) return { ok: false, reason: 'SPOOF_SUSPECTED', detail: `liveness ${q.liveness.toFixed(2)} < ${t.livenessMin}`, quality: q };
-      const crop = alignFace(img, face.keypoints, spec.size, spec.zoom);
-      const raw = Float32Array.from((await embedModel.run(crop))[spec.output]?.data ?? []);
-      if (flip) {
-        const m = (await embedModel.run(mirror(crop, spec.size)))[spec.output]?.data ?? new Float32Array(raw.length);
-        for (let i = 0; i < raw.length; i++) raw[i] = (raw[i] as number) + (m[i] as number);
-      }
-      if (raw.length !== spec.dim || raw.some((v) => !Number.isFinite(v))) return { ok: false, reason: 'INTERNAL_ERROR', detail: 'embedding not finite' };
-      return { ok: true, embedding: l2normalise(raw), quality: q };
-    };
+    const ctx: AnalyseContext = { detector, embedModel, liveness, t, spec, flip };
 
     return {
       embedder,
@@ -167,7 +186,7 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
           return { ok: false, reason: 'LOW_QUALITY', detail };
         }
         try {
-          return await analyse(img);
+          return await analyse(ctx, img);
         } catch (e) {
           return { ok: false, reason: 'INTERNAL_ERROR', detail: (e as Error).message };
         }
