@@ -54,6 +54,11 @@ export function fixtureLayout(o: FixtureOptions = {}): StoreLayout {
     }
     layoutGondolas.push({ id: `g${g + 1}`, x: 2, y: gy, widthM: platesPer * 0.6, depthM: 0.6, shelves });
   }
+  // A near-twin of the first shelf's last SKU shares its plate: only a hint can tell them apart.
+  const twinOf = products[Math.min(5, products.length - 1)]!;
+  const twinPlate = planogram[Math.min(5, planogram.length - 1)]!.plateIds[0]!;
+  products.push({ sku: 'sku-twin', name: 'Near twin', unitWeightG: { mean: twinOf.unitWeightG.mean + 0.5, sigma: twinOf.unitWeightG.sigma }, priceMinor: 150, taxClass: 'food' });
+  planogram.push({ sku: 'sku-twin', plateIds: [twinPlate], facings: 1, stock: 5 });
   return {
     id: 'fixture-store',
     name: 'Fixture store',

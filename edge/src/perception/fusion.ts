@@ -108,12 +108,13 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
   const assoc = associate(plateXY, e.startTs, e.endTs, candidates, ctx.layout.reachM, tuning);
+  const putBack = e.deltaG > 0;
+  if (putBack) weighCartsForPutBack(ctx, e, assoc);
   const top = assoc.sessions[0];
   const cart = top?.sessionId ? ctx.carts.get(top.sessionId) : undefined;
   const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
   const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart });
   const best = hyps[0];
-  const putBack = e.deltaG > 0;
   if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {
     // Far lighter than anything kept here and matching nothing: a shelf settling, not an item.
     ctx.stats.smallChanges++;
@@ -138,8 +139,11 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const confidence = best.probability * top.probability;
   const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
   ctx.carts.set(sessionId, sessionCart);
+  // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
+  const mainPlate = e.plateIds[e.plateDeltasG.reduce((bi, d, i, a) => (Math.abs(d) > Math.abs(a[bi]!) ? i : bi), 0)]!;
   best.items.forEach((it, i) => {
     const quantityDelta = putBack ? -it.count : it.count;
+    ctx.inference.noteMisplaced(mainPlate, it.sku, -quantityDelta);
     sessionCart.set(it.sku, Math.max(0, (sessionCart.get(it.sku) ?? 0) + quantityDelta));
     const delta: CartDelta = {
       eventId: best.items.length === 1 ? e.eventId : `${e.eventId}#${i}`,
@@ -154,6 +158,31 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     safeSink(ctx, () => ctx.sink.cartDelta(delta));
   });
   return true;
+}
+
+/** Sessions considered jointly with their carts for a put-back. */
+const PUTBACK_SESSIONS_MAX = 3;
+
+/**
+ * Who put it back depends on who holds what: each nearby session's position
+ * likelihood is multiplied by how well its cart explains the weight, and the
+ * session posterior in `assoc` is replaced by the joint one.
+ */
+function weighCartsForPutBack(ctx: FusionContext, e: ShelfEvent, assoc: AssociationResult): void {
+  const top = assoc.sessions.slice(0, PUTBACK_SESSIONS_MAX);
+  if (top.length < 2) return;
+  const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - ctx.tuning.hintPadMs, e.endTs);
+  const joint = top.map((s) => {
+    const cart = s.sessionId ? ctx.carts.get(s.sessionId) : undefined;
+    const { evidence } = ctx.inference.inferWithEvidence({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart: cart ?? new Map() });
+    return { s, w: s.probability * evidence };
+  });
+  const total = joint.reduce((a, j) => a + j.w, 0);
+  if (!(total > 0)) return;
+  const rest = assoc.sessions.slice(PUTBACK_SESSIONS_MAX);
+  const restMass = rest.reduce((a, s) => a + s.probability, 0);
+  for (const j of joint) j.s.probability = (j.w / total) * (1 - restMass);
+  assoc.sessions = [...top.sort((a, b) => b.probability - a.probability), ...rest];
 }
 
 function review(ctx: FusionContext, e: ShelfEvent, reason: string, hyps: Hypothesis[], assoc: AssociationResult): void {

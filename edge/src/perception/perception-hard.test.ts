@@ -132,7 +132,7 @@ describe('perception: two shoppers, companions, put-backs, hints', () => {
         idSwitchRate: 0.1,
         walkers: [
           walk(T0, [{ x: 2.3, y: 2.6, from: T0 + 3000, to: T0 + 7000 }], T0 + 11_000),
-          walk(T0 + 1500, [{ x: 5.3, y: 2.6, from: T0 + 4500, to: T0 + 9000 }], T0 + 13_000),
+          walk(T0 + 1500, [{ x: 4.7, y: 2.6, from: T0 + 4500, to: T0 + 9000 }], T0 + 13_000),
         ],
         admits: [
           { sessionId: 'A', gateId: 'gate-in', people: 1, ts: T0 + 300 },
@@ -140,7 +140,7 @@ describe('perception: two shoppers, companions, put-backs, hints', () => {
         ],
         picks: [
           { plateId: 'g1s1p1', atMs: T0 + 5000, deltaG: -105 },
-          { plateId: 'g1s1p6', atMs: T0 + 7000, deltaG: -128 },
+          { plateId: 'g1s1p5', atMs: T0 + 7000, deltaG: -124 },
         ],
         crossings: [
           { gateId: 'gate-out', direction: 'out', ts: T0 + 11_000 },
@@ -149,30 +149,30 @@ describe('perception: two shoppers, companions, put-backs, hints', () => {
       }),
       createPerception,
     );
-    // 128 g on p6 is two 64 g items.
+    // 124 g on p5 is two 62 g items.
     expect(r.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta])).toEqual([
       ['A', 'sku-001', 1],
-      ['B', 'sku-006', 2],
+      ['B', 'sku-005', 2],
     ]);
     expect(r.exits.map((e) => e.sessionId)).toEqual(['A', 'B']);
   });
 
-  it('uses a shelf-camera hint to decide between near-equal neighbours', () => {
+  it('uses a shelf-camera hint to decide between near-equal SKUs on one plate', () => {
     const base = spec({
-      walkers: [walk(T0, [{ x: 4.7, y: 2.6, from: T0 + 3000, to: T0 + 7000 }], T0 + 10_000)],
+      walkers: [walk(T0, [{ x: 5.3, y: 2.6, from: T0 + 3000, to: T0 + 7000 }], T0 + 10_000)],
       admits: [{ sessionId: 'H', gateId: 'gate-in', people: 1, ts: T0 + 300 }],
-      picks: [{ plateId: 'g1s1p5', atMs: T0 + 4000, deltaG: -63 }],
+      picks: [{ plateId: 'g1s1p6', atMs: T0 + 4000, deltaG: -64.2 }],
     });
     const plain = runScenario(base, createPerception);
     expect(plain.deltas).toEqual([]);
     expect(plain.reviews.map((x) => x.reason)).toEqual(['AMBIGUOUS_SKU']);
-    const hint: ProductHints = { v: 1, msgId: 'cam-s:b:0', deviceId: 'cam-s', bootId: 'b', seq: 0, ts: T0 + 4300, plateIds: ['g1s1p5'], candidates: [{ sku: 'sku-006', score: 0.92 }, { sku: 'sku-005', score: 0.05 }] };
+    const hint: ProductHints = { v: 1, msgId: 'cam-s:b:0', deviceId: 'cam-s', bootId: 'b', seq: 0, ts: T0 + 4300, plateIds: ['g1s1p6'], candidates: [{ sku: 'sku-twin', score: 0.92 }, { sku: 'sku-006', score: 0.05 }] };
     const hinted = runScenario(base, (l, c, s) => {
       const p = createPerception(l, c, s);
       p.onHints(hint);
       return p;
     });
-    expect(hinted.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta])).toEqual([['H', 'sku-006', 1]]);
+    expect(hinted.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta])).toEqual([['H', 'sku-twin', 1]]);
   });
 });
 

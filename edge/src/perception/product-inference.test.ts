@@ -4,7 +4,7 @@ import { ProductInference } from './product-inference.js';
 import { DEFAULT_TUNING } from './tuning.js';
 
 // Shelf g1s1 plans: p1 sku-001 105 g, p2 sku-002 538 g, p3 sku-003 250 g,
-// p4 sku-004 330 g, p5 sku-005 62 g, p6 sku-006 64 g (near-equal neighbours).
+// p4 sku-004 330 g, p5 sku-005 62 g, p6 sku-006 64 g and sku-twin 64.5 g (near-equal, same plate).
 const layout = fixtureLayout();
 const inf = new ProductInference(layout, DEFAULT_TUNING);
 const noiseG = 0.5;
@@ -26,13 +26,19 @@ describe('ProductInference', () => {
     expect(ps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
   });
 
-  it('stays unsure between near-equal neighbours, and a camera hint decides', () => {
-    const plain = inf.infer({ deltaG: -63, plateIds: ['g1s1p5'], noiseG });
+  it('lets the plate decide between near-equal SKUs on neighbouring plates', () => {
+    const h = inf.infer({ deltaG: -63, plateIds: ['g1s1p5'], noiseG });
+    expect(h[0]!.items).toEqual([{ sku: 'sku-005', count: 1 }]);
+    expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+  });
+
+  it('stays unsure between near-equal SKUs on one plate, and a camera hint decides', () => {
+    const plain = inf.infer({ deltaG: -64.2, plateIds: ['g1s1p6'], noiseG });
     expect(plain[0]!.probability).toBeLessThan(DEFAULT_TUNING.confidenceMin);
-    // A hint camera that is wrong 3 % of the time names sku-006 first.
-    const hintFactor = (sku: string): number => (sku === 'sku-006' ? 0.97 : sku === 'sku-005' ? 0.03 * 0.8 : 0.03 * 0.05);
-    const hinted = inf.infer({ deltaG: -63, plateIds: ['g1s1p5'], noiseG, hintFactor });
-    expect(hinted[0]!.items).toEqual([{ sku: 'sku-006', count: 1 }]);
+    // A hint camera that is wrong 3 % of the time names sku-twin first.
+    const hintFactor = (sku: string): number => (sku === 'sku-twin' ? 0.97 : sku === 'sku-006' ? 0.03 * 0.8 : 0.03 * 0.05);
+    const hinted = inf.infer({ deltaG: -64.2, plateIds: ['g1s1p6'], noiseG, hintFactor });
+    expect(hinted[0]!.items).toEqual([{ sku: 'sku-twin', count: 1 }]);
     expect(hinted[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
   });
 
@@ -40,6 +46,18 @@ describe('ProductInference', () => {
     const h = inf.infer({ deltaG: 331, plateIds: ['g1s1p1'], noiseG, cart: new Map([['sku-004', 1]]) });
     expect(h[0]!.items).toEqual([{ sku: 'sku-004', count: 1 }]);
     expect(h[0]!.probability).toBeGreaterThan(0.9);
+  });
+
+  it('remembers a unit put back on the wrong plate so a later pick there finds it', () => {
+    const local = new ProductInference(layout, DEFAULT_TUNING);
+    const before = local.infer({ deltaG: -330, plateIds: ['g1s1p1'], noiseG })[0]!;
+    local.noteMisplaced('g1s1p1', 'sku-004', 1);
+    expect(local.skusAt('g1s1p1')).toEqual(['sku-001', 'sku-004']);
+    const after = local.infer({ deltaG: -330, plateIds: ['g1s1p1'], noiseG })[0]!;
+    expect(after.items).toEqual([{ sku: 'sku-004', count: 1 }]);
+    expect(after.probability).toBeGreaterThan(before.probability);
+    local.noteMisplaced('g1s1p1', 'sku-004', -1);
+    expect(local.skusAt('g1s1p1')).toEqual(['sku-001']);
   });
 
   it('explains two simultaneous adjacent picks as a pair', () => {

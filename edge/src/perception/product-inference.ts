@@ -48,8 +48,10 @@ const SQRT_2PI = Math.sqrt(2 * Math.PI);
 export const HYPOTHESES_RETURNED_MAX = 5;
 /** A SKU's weight in the cart prior when the shopper holds none of it (put-backs). */
 const NOT_IN_CART_PRIOR = 0.1;
+/** Plates with misplaced units remembered. */
+export const MISPLACED_PLATES_MAX = 1024;
 /** Planned on a plate adjacent to the event (item nudged or spread across). */
-const NEIGHBOUR_PLAN_PRIOR = 0.3;
+const NEIGHBOUR_PLAN_PRIOR = 0.05;
 /** ... unless the change covers more plates than that SKU's facing rests on. */
 const WIDER_THAN_FACING_PRIOR = 0.1;
 /**
@@ -65,6 +67,8 @@ export class ProductInference {
   private readonly bySku = new Map<string, ProductModel>();
   /** plateId -> SKUs planned there. */
   private readonly plan = new Map<string, string[]>();
+  /** plateId -> units of SKUs put back there though planned elsewhere (they may be picked again there). */
+  private readonly misplaced = new Map<string, Map<string, number>>();
   /** plateId -> adjacent plate ids on the same shelf. */
   private readonly neighbours = new Map<string, string[]>();
   private readonly maxUnitG: number;
@@ -110,7 +114,7 @@ export class ProductInference {
     const totalW = plateWeights?.reduce((a, w) => a + Math.abs(w), 0) ?? 0;
     plateIds.forEach((pid, i) => {
       const w = totalW > 0 ? Math.abs(plateWeights![i] ?? 0) / totalW : 1 / plateIds.length;
-      for (const s of this.plan.get(pid) ?? []) share.set(s, (share.get(s) ?? 0) + w);
+      for (const s of this.skusAt(pid)) share.set(s, (share.get(s) ?? 0) + w);
       for (const n of this.neighbours.get(pid) ?? []) for (const s of this.plan.get(n) ?? []) nearPlan.add(s);
     });
     const t = this.tuning;
@@ -134,7 +138,41 @@ export class ProductInference {
     return priors;
   }
 
+  /** SKUs expected on a plate: its plan plus units known to have been put back there by mistake. */
+  skusAt(plateId: string): string[] {
+    const planned = this.plan.get(plateId) ?? [];
+    const extra = this.misplaced.get(plateId);
+    if (!extra || extra.size === 0) return planned;
+    return [...new Set([...planned, ...extra.keys()])];
+  }
+
+  /**
+   * Records that units of a SKU were put on (n > 0) or taken from (n < 0) a plate
+   * where it is not planned. Bounded: beyond MISPLACED_PLATES_MAX plates the
+   * oldest plate's record is dropped.
+   */
+  noteMisplaced(plateId: string, sku: string, n: number): void {
+    if ((this.plan.get(plateId) ?? []).includes(sku)) return;
+    const m = this.misplaced.get(plateId) ?? new Map<string, number>();
+    const left = (m.get(sku) ?? 0) + n;
+    if (left > 0) m.set(sku, left);
+    else m.delete(sku);
+    if (m.size === 0) this.misplaced.delete(plateId);
+    else {
+      if (!this.misplaced.has(plateId) && this.misplaced.size >= MISPLACED_PLATES_MAX) {
+        const oldest = this.misplaced.keys().next().value;
+        if (oldest !== undefined) this.misplaced.delete(oldest);
+      }
+      this.misplaced.set(plateId, m);
+    }
+  }
+
   infer(input: InferenceInput): Hypothesis[] {
+    return this.inferWithEvidence(input).hypotheses;
+  }
+
+  /** Hypotheses plus the evidence (total unnormalised weight): compares one change under different priors (carts). */
+  inferWithEvidence(input: InferenceInput): { hypotheses: Hypothesis[]; evidence: number } {
     const t = this.tuning;
     const putBack = input.deltaG > 0;
     const absG = Math.abs(input.deltaG);
@@ -167,7 +205,7 @@ export class ProductInference {
     scored.push({ items: [], w: t.unknownPrior / rangeG });
     const total = scored.reduce((s, h) => s + h.w, 0);
     scored.sort((x, y) => y.w - x.w);
-    return scored.slice(0, HYPOTHESES_RETURNED_MAX).map((h) => ({ items: h.items, probability: total > 0 ? h.w / total : 0 }));
+    return { hypotheses: scored.slice(0, HYPOTHESES_RETURNED_MAX).map((h) => ({ items: h.items, probability: total > 0 ? h.w / total : 0 })), evidence: total };
   }
 
   /** Unit weight of the lightest SKU planned on these plates or their neighbours (Infinity if none). */
@@ -175,7 +213,7 @@ export class ProductInference {
     let w = Infinity;
     for (const pid of plateIds) {
       for (const q of [pid, ...(this.neighbours.get(pid) ?? [])]) {
-        for (const sku of this.plan.get(q) ?? []) w = Math.min(w, this.bySku.get(sku)?.mean ?? Infinity);
+        for (const sku of this.skusAt(q)) w = Math.min(w, this.bySku.get(sku)?.mean ?? Infinity);
       }
     }
     return w;
@@ -223,7 +261,7 @@ export class ProductInference {
   ): void {
     const local = new Set<string>();
     for (const pid of input.plateIds) {
-      for (const s of this.plan.get(pid) ?? []) local.add(s);
+      for (const s of this.skusAt(pid)) local.add(s);
       for (const n of this.neighbours.get(pid) ?? []) for (const s of this.plan.get(n) ?? []) local.add(s);
     }
     const models = [...local].map((s) => this.bySku.get(s)).filter((m): m is ProductModel => m !== undefined);
