@@ -7,25 +7,25 @@ import { pino, type Logger } from 'pino';
 import { EnvelopeSequencer, Prng, systemClock, type Clock, type Receipt } from '@tebura/contract';
 import { asEdgeConfig, type EdgeConfig } from '../config.js';
 import type { CredentialMatcher } from '../identity/api.js';
-import { AppTokenMatcher } from '../identity/app-token.js';
 import type { Perception, PerceptionFactory } from '../perception/api.js';
 import type { ConsoleSource } from '../console/source.js';
 import { startConsole } from '../console/index.js';
 import { createPerception } from '../perception/index.js';
 import { Ingest } from '../ingest/ingest.js';
+import type { SeqWatermark } from '../ingest/sequencer.js';
 import { EdgeMetrics } from '../metrics.js';
-import { openDb } from '../store/db.js';
+import { openDb, type Db } from '../store/db.js';
 import { Repo } from '../store/repo.js';
 import { OutboxUploader } from '../sync/outbox.js';
 import { Carts } from './carts.js';
 import { LiveHub, makeConsoleSource, RECEIPTS_LIST_MAX } from './console-source.js';
 import type { NodeDeps } from './deps.js';
 import { GateHandler } from './gate.js';
+import { buildMatchers } from './matchers.js';
 import { closeEdgeMqtt, connectEdgeMqtt } from './mqtt.js';
 import { Sessions, type Checkpoint } from './sessions.js';
-import type { SeqWatermark } from '../ingest/sequencer.js';
 import { collectStats, flatStats, type EdgeStats } from './stats.js';
-import { SqliteJtiStore } from './jtis.js';
+import { NodeTimers } from './timers.js';
 
 export interface EdgeDeps {
   clock?: Clock;
@@ -49,179 +49,191 @@ export interface EdgeNode {
 
 /** How long startEdge waits for the broker before starting anyway. */
 const MQTT_CONNECT_WAIT_MS = 10_000;
-/** How often old outbox rows and event ids are pruned. */
-const PRUNE_INTERVAL_MS = 3_600_000;
 /** A clean close waits this long for the offline state to be acknowledged. */
 const MQTT_CLOSE_WAIT_MS = 1000;
 
-export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}): Promise<EdgeNode> {
-  const cfg = asEdgeConfig(cfgIn);
-  const clock = deps.clock ?? systemClock;
-  const log = deps.logger ?? pino({ name: 'tebura-edge', level: 'info' });
-  const factory = deps.perceptionFactory ?? createPerception;
-  const db = openDb(cfg.dbPath);
-  const repo = new Repo(db);
-  const metrics = new EdgeMetrics(cfg.bounds.latencySamplesMax);
-  const hub = new LiveHub((err) => log.warn({ err }, 'live listener threw'));
-  let uploader: OutboxUploader | null = null;
-  const d: NodeDeps = { storeId: cfg.storeId, layout: cfg.layout, repo, clock, metrics, log, emit: (e) => hub.emit(e), queued: () => uploader?.wake() };
-  const carts = new Carts(d);
-  const sessions = new Sessions(d, carts, cfg.bounds.settleTimeoutMs);
-  const perception: Perception = factory(cfg.layout, clock, carts);
-  const checkpoint = repo.loadSnapshot() as Checkpoint | undefined;
-  if (checkpoint?.v === 2) perception.restore(checkpoint.perception);
-  sessions.attach(perception);
+/** One running node. The constructor only wires objects; start() does the I/O. */
+class EdgeRuntime {
+  readonly db: Db;
+  readonly repo: Repo;
+  readonly metrics: EdgeMetrics;
+  readonly hub: LiveHub;
+  readonly d: NodeDeps;
+  readonly carts: Carts;
+  readonly sessions: Sessions;
+  readonly perception: Perception;
+  readonly ingest: Ingest;
+  readonly gate: GateHandler;
+  readonly source: ConsoleSource;
+  readonly edgeDeviceId: string;
+  readonly bootId: string;
+  readonly startedAt: number;
+  uploader: OutboxUploader | null = null;
+  client: MqttClient | null = null;
+  consoleServer: { url: string; close(): Promise<void> } | null = null;
+  timers: NodeTimers | null = null;
+  /** Work still running when close() is called: awaited before the database closes. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private entriesInFlight = 0;
+  private closed = false;
 
-  const fetchImpl = deps.fetch ?? globalThis.fetch;
-  const matchers = new Map<string, CredentialMatcher>();
-  matchers.set('app', new AppTokenMatcher({
-    storeId: cfg.storeId, clock, jtis: new SqliteJtiStore(repo), usedJtisMax: cfg.bounds.usedJtisMax,
-    onKeyFetchError: (reason) => {
-      metrics.handlerError('jwks_fetch');
-      log.warn({ reason }, 'entry-token keys not fetched; using cached or configured keys');
-    },
-    ...(cfg.entryKeys !== undefined ? { staticKeys: cfg.entryKeys } : {}),
-    ...(cfg.cloud !== undefined ? { cloud: { url: cfg.cloud.url, fetch: fetchImpl, cacheMs: cfg.bounds.jwksCacheMs, timeoutMs: cfg.bounds.httpTimeoutMs } } : {}),
-  }));
-  for (const m of deps.matchers ?? []) matchers.set(m.kind, m);
-
-  const edgeDeviceId = `edge-${cfg.storeId}`;
-  const bootId = `b${repo.nextBoot()}`;
-  let client: MqttClient | null = null;
-  const gate = new GateHandler({
-    storeId: cfg.storeId, layout: cfg.layout, clock, metrics, log, sessions, matchers,
-    envelopes: new EnvelopeSequencer(edgeDeviceId, bootId), publisher: () => client, emit: d.emit,
-  });
-  // Perception's sink writes happen inside this transaction, with the snapshot
-  // that produced them: after a kill -9 both are there or neither is.
-  // Work still running when close() is called: awaited before the database closes.
-  const inFlight = new Set<Promise<unknown>>();
-  let entriesInFlight = 0;
-  const track = (p: Promise<unknown>, done?: () => void, begin?: () => void): void => {
-    begin?.();
-    const t = p.finally(() => {
-      inFlight.delete(t);
-      done?.();
+  constructor(
+    readonly cfg: EdgeConfig,
+    readonly clock: Clock,
+    readonly log: Logger,
+    private readonly deps: EdgeDeps,
+  ) {
+    this.db = openDb(cfg.dbPath);
+    this.repo = new Repo(this.db);
+    this.metrics = new EdgeMetrics(cfg.bounds.latencySamplesMax);
+    this.hub = new LiveHub((err) => log.warn({ err }, 'live listener threw'));
+    this.d = { storeId: cfg.storeId, layout: cfg.layout, repo: this.repo, clock, metrics: this.metrics, log, emit: (e) => this.hub.emit(e), queued: () => this.uploader?.wake() };
+    this.carts = new Carts(this.d);
+    this.sessions = new Sessions(this.d, this.carts, cfg.bounds.settleTimeoutMs);
+    this.perception = (deps.perceptionFactory ?? createPerception)(cfg.layout, clock, this.carts);
+    this.edgeDeviceId = `edge-${cfg.storeId}`;
+    this.bootId = `b${this.repo.nextBoot()}`;
+    const matchers = buildMatchers(cfg, { clock, repo: this.repo, metrics: this.metrics, log, fetch: deps.fetch ?? globalThis.fetch, extra: deps.matchers ?? [] });
+    this.gate = new GateHandler({
+      storeId: cfg.storeId, layout: cfg.layout, clock, metrics: this.metrics, log, sessions: this.sessions, matchers,
+      envelopes: new EnvelopeSequencer(this.edgeDeviceId, this.bootId), publisher: () => this.client, emit: this.d.emit,
     });
-    inFlight.add(t);
-  };
-  const tickMs = Math.max(10, Math.floor(cfg.bounds.reorderWindowMs / 2));
-  const totalChanges = db.prepare('SELECT total_changes()').pluck();
-  const feed = (fn: () => void): void =>
-    repo.tx(() => {
-      const n0 = totalChanges.get();
-      fn();
-      if (totalChanges.get() !== n0) sessions.saveSnapshot();
+    this.ingest = this.makeIngest();
+    this.startedAt = clock.now();
+    this.source = makeConsoleSource({
+      storeId: cfg.storeId, layout: cfg.layout, repo: this.repo, carts: this.carts, sessions: this.sessions, perception: () => this.perception,
+      devices: () => this.ingest.health.views(), stats: () => flatStats(this.stats()), hub: this.hub,
     });
-  const ingest = new Ingest(cfg.storeId, cfg.bounds, clock, metrics, log, {
-    weight: (m) => feed(() => perception.onWeight(m)),
-    detections: (m) => feed(() => perception.onDetections(m)),
-    hints: (m) => feed(() => perception.onHints(m)),
-    entry: (m) => {
-      // A slow matcher (face at a large gallery) must not pile up requests without bound.
-      if (entriesInFlight >= cfg.bounds.gateRequestsInFlightMax) gate.busy(m);
-      else track(gate.entry(m), () => entriesInFlight--, () => entriesInFlight++);
-    },
-    crossing: (m) => {
-      if (m.direction === 'in') {
-        perception.onCrossing(m.deviceId, 'in', m.ts);
-        return;
-      }
-      // Replayed crossings after a restart are dropped by the restored watermarks.
-      const sid = sessions.exitBegin(m.deviceId, m.ts);
-      if (sid === null) return;
-      track(
-        sessions.exitFinish(sid).catch((err: unknown) => {
-          metrics.handlerError('exit');
-          log.error({ err, gateId: m.deviceId }, 'exit handling failed');
-        }),
-      );
-    },
-    deviceState: (device) => d.emit({ type: 'device', device }),
-  });
-  ingest.health.restore(repo.devices());
-  if (checkpoint?.v === 2 && Array.isArray(checkpoint.seqs)) ingest.restoreWatermarks(checkpoint.seqs as SeqWatermark[]);
-  sessions.seqState = () => ingest.watermarks();
-  carts.checkpoint = () => sessions.saveSnapshot();
-  // Shelf packets held for reordering may still hold this shopper's last pick.
-  sessions.beforeSettle = async () => {
-    if (ingest.heldCount() > 0) await new Promise((r) => setTimeout(r, cfg.bounds.reorderWindowMs + tickMs));
-  };
-  await sessions.recover();
-
-  if (cfg.cloud !== undefined) {
-    uploader = new OutboxUploader({
-      repo, storeId: cfg.storeId, cloud: cfg.cloud, fetch: fetchImpl, clock, prng: new Prng(cfg.seed).fork('outbox'),
-      bounds: cfg.bounds, metrics, log,
-      onSent: (row) => {
-        if (row.kind !== 'receipt') return;
-        const s = repo.session(row.session_id);
-        if (s?.exit_wall_ms != null) metrics.exitToChargeMs.add(clock.now() - s.exit_wall_ms);
-      },
-    });
-    uploader.start();
   }
 
-  const startedAt = clock.now();
-  const stats = (): EdgeStats => collectStats(repo, metrics, clock.now() - startedAt);
-  const tickTimer = setInterval(() => ingest.tick(), tickMs);
-  const liveTimer = setInterval(() => {
-    if (!hub.hasListeners()) return;
-    try {
-      const ts = clock.now();
-      d.emit({ type: 'people', people: perception.people(), ts });
-      d.emit({ type: 'plates', grams: perception.plateWeights(), ts });
-    } catch (err) {
-      metrics.handlerError('live');
-      log.error({ err }, 'live update failed');
-    }
-  }, cfg.bounds.liveIntervalMs);
-  let prunedAt = -Infinity;
-  const persistTimer = setInterval(() => {
-    try {
-      sessions.saveSnapshot();
-      repo.tx(() => ingest.health.rows().forEach((r) => repo.saveDevice(r)));
-      if (clock.now() - prunedAt >= PRUNE_INTERVAL_MS) {
-        prunedAt = clock.now();
-        repo.prune(prunedAt - cfg.bounds.retentionMs);
-      }
-    } catch (err) {
-      metrics.handlerError('persist');
-      log.error({ err }, 'periodic persist failed');
-    }
-  }, cfg.bounds.snapshotIntervalMs);
+  stats(): EdgeStats {
+    return collectStats(this.repo, this.metrics, this.clock.now() - this.startedAt);
+  }
 
-  const source = makeConsoleSource({
-    storeId: cfg.storeId, layout: cfg.layout, repo, carts, sessions, perception: () => perception,
-    devices: () => ingest.health.views(), stats: () => flatStats(stats()), hub,
-  });
-  client = await connectEdgeMqtt({
-    url: cfg.mqttUrl, clientId: cfg.mqttClientId ?? edgeDeviceId, storeId: cfg.storeId, edgeDeviceId, bootId,
-    now: () => clock.now(), log, connectTimeoutMs: MQTT_CONNECT_WAIT_MS, onMessage: (t, p) => ingest.onMessage(t, p),
-  });
-  const consoleServer = cfg.console.enabled ? await startConsole(source, { host: cfg.console.host, port: cfg.console.port, clock }) : null;
+  private track(p: Promise<unknown>, onDone?: () => void): void {
+    const t = p.finally(() => {
+      this.inFlight.delete(t);
+      onDone?.();
+    });
+    this.inFlight.add(t);
+  }
 
-  let closed = false;
+  private makeIngest(): Ingest {
+    const { perception, sessions, repo, cfg } = this;
+    const totalChanges = this.db.prepare('SELECT total_changes()').pluck();
+    // Perception's sink writes happen inside this transaction, with the checkpoint
+    // that produced them: after a kill -9 both are there or neither is.
+    const feed = (fn: () => void): void =>
+      repo.tx(() => {
+        const n0 = totalChanges.get();
+        fn();
+        if (totalChanges.get() !== n0) sessions.saveSnapshot();
+      });
+    return new Ingest(cfg.storeId, cfg.bounds, this.clock, this.metrics, this.log, {
+      weight: (m) => feed(() => perception.onWeight(m)),
+      detections: (m) => feed(() => perception.onDetections(m)),
+      hints: (m) => feed(() => perception.onHints(m)),
+      entry: (m) => {
+        // A slow matcher (face at a large gallery) must not pile up requests without bound.
+        if (this.entriesInFlight >= cfg.bounds.gateRequestsInFlightMax) {
+          this.gate.busy(m);
+          return;
+        }
+        this.entriesInFlight++;
+        this.track(this.gate.entry(m), () => this.entriesInFlight--);
+      },
+      crossing: (m) => {
+        if (m.direction === 'in') {
+          perception.onCrossing(m.deviceId, 'in', m.ts);
+          return;
+        }
+        // Replayed crossings after a restart are dropped by the restored watermarks.
+        const sid = sessions.exitBegin(m.deviceId, m.ts);
+        if (sid === null) return;
+        this.track(
+          sessions.exitFinish(sid).catch((err: unknown) => {
+            this.metrics.handlerError('exit');
+            this.log.error({ err, gateId: m.deviceId }, 'exit handling failed');
+          }),
+        );
+      },
+      deviceState: (device) => this.d.emit({ type: 'device', device }),
+    });
+  }
+
+  /** Restores the last checkpoint and finishes interrupted exits. */
+  private async restore(): Promise<void> {
+    const { sessions, ingest, repo, cfg } = this;
+    const cp = repo.loadSnapshot() as Checkpoint | undefined;
+    if (cp?.v === 2) this.perception.restore(cp.perception);
+    sessions.attach(this.perception);
+    ingest.health.restore(repo.devices());
+    if (cp?.v === 2 && Array.isArray(cp.seqs)) ingest.restoreWatermarks(cp.seqs as SeqWatermark[]);
+    sessions.seqState = () => ingest.watermarks();
+    this.carts.checkpoint = () => sessions.saveSnapshot();
+    // Shelf packets held for reordering may still hold this shopper's last pick.
+    sessions.beforeSettle = async () => {
+      if (ingest.heldCount() > 0) await new Promise((r) => setTimeout(r, cfg.bounds.reorderWindowMs + NodeTimers.tickMs(cfg)));
+    };
+    await sessions.recover();
+  }
+
+  async start(): Promise<void> {
+    const { cfg, clock, log, repo, metrics } = this;
+    await this.restore();
+    if (cfg.cloud !== undefined) {
+      this.uploader = new OutboxUploader({
+        repo, storeId: cfg.storeId, cloud: cfg.cloud, fetch: this.deps.fetch ?? globalThis.fetch, clock, prng: new Prng(cfg.seed).fork('outbox'),
+        bounds: cfg.bounds, metrics, log,
+        onSent: (row) => {
+          if (row.kind !== 'receipt') return;
+          const s = repo.session(row.session_id);
+          if (s?.exit_wall_ms != null) metrics.exitToChargeMs.add(clock.now() - s.exit_wall_ms);
+        },
+      });
+      this.uploader.start();
+    }
+    this.timers = new NodeTimers(cfg, { clock, log, metrics, repo, ingest: this.ingest, sessions: this.sessions, perception: this.perception, hub: this.hub });
+    this.client = await connectEdgeMqtt({
+      url: cfg.mqttUrl, clientId: cfg.mqttClientId ?? this.edgeDeviceId, storeId: cfg.storeId, edgeDeviceId: this.edgeDeviceId, bootId: this.bootId,
+      now: () => clock.now(), log, connectTimeoutMs: MQTT_CONNECT_WAIT_MS, onMessage: (t, p) => this.ingest.onMessage(t, p),
+    });
+    if (cfg.console.enabled) this.consoleServer = await startConsole(this.source, { host: cfg.console.host, port: cfg.console.port, clock });
+  }
+
+  /** Stops in dependency order; safe after a failed start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers?.stop();
+    if (this.client !== null) {
+      await closeEdgeMqtt(this.client, { storeId: this.cfg.storeId, edgeDeviceId: this.edgeDeviceId, bootId: this.bootId, now: () => this.clock.now() }, MQTT_CLOSE_WAIT_MS);
+    }
+    await Promise.allSettled([...this.inFlight]);
+    await this.uploader?.stop();
+    await this.consoleServer?.close();
+    this.sessions.saveSnapshot();
+    this.repo.tx(() => this.ingest.health.rows().forEach((r) => this.repo.saveDevice(r)));
+    this.db.close();
+  }
+}
+
+export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}): Promise<EdgeNode> {
+  const cfg = asEdgeConfig(cfgIn);
+  const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, deps.logger ?? pino({ name: 'tebura-edge', level: 'info' }), deps);
+  try {
+    await rt.start();
+  } catch (e) {
+    await rt.close().catch((err: unknown) => rt.log.error({ err }, 'cleanup after a failed start failed'));
+    throw e;
+  }
   return {
     storeId: cfg.storeId,
-    consoleUrl: consoleServer?.url ?? null,
-    source,
-    stats,
-    receipts: () => repo.receipts<Receipt>(RECEIPTS_LIST_MAX),
-    metricsText: () => metrics.registry.metrics(),
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(tickTimer);
-      clearInterval(persistTimer);
-      clearInterval(liveTimer);
-      if (client !== null) await closeEdgeMqtt(client, { storeId: cfg.storeId, edgeDeviceId, bootId, now: () => clock.now() }, MQTT_CLOSE_WAIT_MS);
-      await Promise.allSettled([...inFlight]);
-      await uploader?.stop();
-      await consoleServer?.close();
-      sessions.saveSnapshot();
-      repo.tx(() => ingest.health.rows().forEach((r) => repo.saveDevice(r)));
-      db.close();
-    },
+    consoleUrl: rt.consoleServer?.url ?? null,
+    source: rt.source,
+    stats: () => rt.stats(),
+    receipts: () => rt.repo.receipts<Receipt>(RECEIPTS_LIST_MAX),
+    metricsText: () => rt.metrics.registry.metrics(),
+    close: () => rt.close(),
   };
 }
