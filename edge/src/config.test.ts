@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@tebura/contract';
 import { loadEdgeConfig } from './config.js';
+import { startEdge } from './index.js';
 import { testLayout } from './testing/layout.js';
 
 function errorsOf(raw: unknown): { path: string; message: string }[] {
@@ -59,5 +60,9 @@ describe('loadEdgeConfig', () => {
     expect(errorsOf({ storeId: 'st1', dbPath: ':memory:', layout: testLayout(), bounds: { retryBackoffBaseMs: 5000, retryBackoffMaxMs: 100 } })).toEqual([
       { path: '/bounds/retryBackoffMaxMs', message: 'must be >= retryBackoffBaseMs' },
     ]);
+  });
+
+  it('startEdge refuses a bad config before touching anything', async () => {
+    await expect(startEdge({ storeId: 'st1' })).rejects.toBeInstanceOf(ConfigError);
   });
 });
