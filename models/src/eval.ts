@@ -68,6 +68,30 @@ function listPeople(dirs: readonly string[]): Map<string, string[]> {
 const asList = (d: string | readonly string[]): string[] => (typeof d === 'string' ? [d] : [...d]);
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)] ?? NaN;
 
+type Embedded = Labelled & { e: Float32Array };
+
+/** Mated search per probe whose person is enrolled; leave-one-out non-mated search per probe. */
+function scoreProbes(gallery: Embedded[], probes: Embedded[]): { mated: MatedSearch[]; nonMatedTop: number[]; genuine: number[] } {
+  const enrolled = new Set(gallery.map((g) => g.person));
+  const mated: MatedSearch[] = [];
+  const nonMatedTop: number[] = [];
+  const genuine: number[] = [];
+  for (const p of probes) {
+    let best = -Infinity;
+    let bestPerson = '';
+    let bestOther = -Infinity;
+    for (const g of gallery) {
+      const s = dot(p.e, g.e);
+      if (s > best) [best, bestPerson] = [s, g.person];
+      if (g.person !== p.person && s > bestOther) bestOther = s;
+      if (g.person === p.person) genuine.push(s);
+    }
+    if (enrolled.has(p.person)) mated.push({ topScore: best, topIsMate: bestPerson === p.person });
+    nonMatedTop.push(bestOther);
+  }
+  return { mated, nonMatedTop, genuine };
+}
+
 export async function identityEval(opts: IdentityEvalOptions): Promise<IdentityEvalReport> {
   const galleryDirs = asList(opts.galleryDir);
   const probeDirs = opts.probesDir ? asList(opts.probesDir) : galleryDirs;
@@ -83,8 +107,8 @@ export async function identityEval(opts: IdentityEvalOptions): Promise<IdentityE
   const total = enrolFiles.length + probeFiles.length;
   let done = 0;
   const t0 = performance.now();
-  const embedAll = async (items: Labelled[], role: 'enrol' | 'probe'): Promise<Array<Labelled & { e: Float32Array }>> => {
-    const out: Array<Labelled & { e: Float32Array }> = [];
+  const embedAll = async (items: Labelled[], role: 'enrol' | 'probe'): Promise<Embedded[]> => {
+    const out: Embedded[] = [];
     for (const it of items) {
       const r = await pipeline.embed(readFileSync(it.file));
       if (r.ok) out.push({ ...it, e: r.embedding });
@@ -97,23 +121,7 @@ export async function identityEval(opts: IdentityEvalOptions): Promise<IdentityE
     const gallery = await embedAll(enrolFiles, 'enrol');
     const probes = await embedAll(probeFiles, 'probe');
     const msPerImage = (performance.now() - t0) / Math.max(1, total);
-    const enrolled = new Set(gallery.map((g) => g.person));
-    const mated: MatedSearch[] = [];
-    const nonMatedTop: number[] = [];
-    const genuine: number[] = [];
-    for (const p of probes) {
-      let best = -Infinity;
-      let bestPerson = '';
-      let bestOther = -Infinity;
-      for (const g of gallery) {
-        const s = dot(p.e, g.e);
-        if (s > best) [best, bestPerson] = [s, g.person];
-        if (g.person !== p.person && s > bestOther) bestOther = s;
-        if (g.person === p.person) genuine.push(s);
-      }
-      if (enrolled.has(p.person)) mated.push({ topScore: best, topIsMate: bestPerson === p.person });
-      nonMatedTop.push(bestOther);
-    }
+    const { mated, nonMatedTop, genuine } = scoreProbes(gallery, probes);
     return {
       embedder: pipeline.embedder,
       people: galleryPeople.size,
