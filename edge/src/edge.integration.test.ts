@@ -134,3 +134,60 @@ describe('edge node through a broker', () => {
     await shopOnce(b.url, true);
   });
 });
+
+describe('edge node while the cloud is away', () => {
+  it('keeps admitting and closing; the outbox drains in order once the cloud returns', async () => {
+    const b = await startAedes();
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const storeId = `down-${Math.random().toString(36).slice(2, 10)}`;
+    const issuer = await testIssuer();
+    const node = await startEdge(
+      {
+        storeId, mqttUrl: b.url, dbPath: ':memory:', layout: testLayout(), entryKeys: issuer.jwks, console: { enabled: false },
+        cloud: { url: `http://127.0.0.1:${port}`, apiKey: 'k' },
+        bounds: { retryBackoffBaseMs: 20, retryBackoffMaxMs: 100, outboxPollMs: 20 },
+      },
+      { perceptionFactory: fakePerceptionFactory, logger: pino({ level: 'silent' }) },
+    );
+    const pub = await mqtt.connectAsync(b.url, { clientId: `pub-${storeId}`, protocolVersion: 4 });
+    let cloud: http.Server | null = null;
+    try {
+      const decided = new Set<string>();
+      pub.on('message', (_t, p) => decided.add((JSON.parse(p.toString()) as GateDecision).txId));
+      await pub.subscribeAsync(topicFor(storeId, 'gate/decision', 'gate-in'), { qos: 1 });
+      const dev = new TestDevices();
+      const nowS = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < 3; i++) {
+        const token = await issuer.sign({ sub: `c${i}`, store: storeId, jti: `j${i}`, iatS: nowS, expS: nowS + 600 });
+        await pub.publishAsync(topicFor(storeId, 'gate/entry', 'gate-in'), JSON.stringify(dev.entry('gate-in', 1000 + i, `tx${i}`, token)), { qos: 1 });
+        await waitFor(() => decided.has(`tx${i}`), 5000, 'decision');
+        await pub.publishAsync(topicFor(storeId, 'gate/crossing', 'gate-out'), JSON.stringify(dev.crossing('gate-out', 2000 + i, 'out')), { qos: 1 });
+      }
+      await waitFor(() => node.stats().receipts === 3, 5000, 'receipts while the cloud is down');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(node.stats()).toMatchObject({ outboxPending: 6, outboxSent: 0 });
+      const order: string[] = [];
+      cloud = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          order.push(`${req.url!.split('/').pop()} ${String(req.headers['idempotency-key'])}`);
+          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'created', id: 'x' }));
+        });
+      });
+      await new Promise<void>((r) => cloud!.listen(port, '127.0.0.1', () => r()));
+      await waitFor(() => node.stats().outboxSent === 6, 10_000, 'outbox drained');
+      for (const r of node.receipts()) {
+        expect(order.indexOf(`sessions ${r.sessionId}`)).toBeLessThan(order.indexOf(`receipts ${r.receiptId}`));
+      }
+      expect(order).toHaveLength(6);
+    } finally {
+      await pub.endAsync();
+      await node.close();
+      if (cloud !== null) await new Promise<void>((r) => cloud!.close(() => r()));
+      await b.close();
+    }
+  });
+});
