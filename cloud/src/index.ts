@@ -5,3 +5,4 @@ export { CloudErrors } from './errors.js';
 export type { PaymentProvider, PaymentRequest, ProviderOutcome, PaymentOp } from './payments/provider.js';
 export { SandboxProvider, type SandboxScript, type SandboxVerdict } from './payments/sandbox.js';
 export type { FaceEmbedder } from './context.js';
+export { benchLedger, type LedgerBenchResult, type LedgerBenchOptions } from './bench.js';
