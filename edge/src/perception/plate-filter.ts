@@ -174,8 +174,8 @@ export class ShelfPlates {
     if (st === PLATE_ACTIVE) {
       // A hand pressing smoothly can look stable at the top of its press: a real
       // take or put lasts longer than that, so an early calm is not the end.
-      if (ts - this.activeStartTs[i]! < th.minEventMs) return;
       if (Math.abs(d) > this.reportG(i)) {
+        if (ts - this.activeStartTs[i]! < th.minEventMs) return;
         this.status[i] = PLATE_SETTLED;
         this.settledTs[i] = ts;
         this.settledLevel[i] = this.mean(i);
@@ -187,12 +187,12 @@ export class ShelfPlates {
     } else if (st === PLATE_IDLE) {
       this.wander[i] = this.wander[i]! + th.driftGain * (d * d - this.wander[i]!);
       if (Math.abs(d) > this.reportG(i)) {
-        // A slow change that never crossed the depart threshold still counts.
+        // A gentle change that never crossed the depart threshold (a light hand
+        // pressing smoothly, or a light item): active from now, so it must stay
+        // put for minEventMs like any other reach before it counts.
         this.busy++;
-        this.status[i] = PLATE_SETTLED;
+        this.status[i] = PLATE_ACTIVE;
         this.activeStartTs[i] = ts;
-        this.settledTs[i] = ts;
-        this.settledLevel[i] = this.mean(i);
       } else {
         this.baseline[i] = this.baseline[i]! + th.driftGain * d;
       }

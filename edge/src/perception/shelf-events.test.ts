@@ -89,4 +89,20 @@ describe('ShelfEventDetector', () => {
     expect(ev).toHaveLength(1);
     expect(Math.abs(ev[0]!.deltaG - (-180))).toBeLessThan(2);
   });
+
+  it('finds each pick exactly once with light smooth hand presses and slow settling (40 random picks)', () => {
+    const prng = new Prng(101);
+    let found = 0;
+    let worstErrG = 0;
+    for (let n = 0; n < 40; n++) {
+      const plate = prng.int(0, shelf.plates.length - 1);
+      const deltaG = -prng.int(25, 600);
+      const step: StepSpec = { at: 60, deltaG, handSamples: 36, smoothPressG: 10 + 20 * prng.next(), oscillationG: 5 + Math.min(150, Math.abs(deltaG) * 0.25), oscillationHz: 2 + 2 * prng.next() };
+      const ev = run(1000 + n, { [plate]: [step] }, { noiseG: 1.5, dropoutRate: 0.0005 });
+      if (ev.length === 1 && ev[0]!.plateIds[0] === shelf.plates[plate]!.id) found++;
+      for (const e of ev) worstErrG = Math.max(worstErrG, Math.abs(e.deltaG - deltaG));
+    }
+    expect(found).toBe(40);
+    expect(worstErrG).toBeLessThan(4);
+  });
 });

@@ -14,6 +14,13 @@ export interface StepSpec {
   handSamples?: number;
   /** Amplitude of the damped oscillation after the hand leaves. */
   oscillationG?: number;
+  /**
+   * A smooth hand: a tremor-free half-sine press of this amplitude for
+   * `handSamples`, then the step, then a slow (2-4 Hz, 400 ms decay) oscillation
+   * of `oscillationG`. Such a press looks settled at its top for a moment.
+   */
+  smoothPressG?: number;
+  oscillationHz?: number;
 }
 
 export interface SeriesSpec {
@@ -36,6 +43,10 @@ export function plateSeries(prng: Prng, spec: SeriesSpec): (number | null)[] {
     for (const s of steps) {
       const hand = s.handSamples ?? Math.round(rate * 0.6);
       if (k < s.at) break;
+      if (s.smoothPressG !== undefined) {
+        v += smoothStep(s, hand, (k - s.at) / rate, rate);
+        continue;
+      }
       if (k < s.at + hand) {
         // The hand presses and lifts: large, irregular load on top of the old level.
         // A hand is not a weight: it presses unevenly and trembles (several grams per sample).
@@ -51,4 +62,11 @@ export function plateSeries(prng: Prng, spec: SeriesSpec): (number | null)[] {
     out.push(spec.dropoutRate !== undefined && prng.next() < spec.dropoutRate ? null : v);
   }
   return out;
+}
+
+function smoothStep(s: StepSpec, hand: number, t: number, rate: number): number {
+  const handS = hand / rate;
+  if (t < handS) return (s.smoothPressG ?? 0) * Math.sin((Math.PI * t) / handS);
+  const dt = t - handS;
+  return s.deltaG + (s.oscillationG ?? 0) * Math.exp(-dt / 0.4) * Math.sin(2 * Math.PI * (s.oscillationHz ?? 3) * dt);
 }
