@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '@tebura/contract';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { CloudConfig } from './config.js';
 import type { FaceEmbedder } from './context.js';
-import { buildCloudApp, type CloudStats } from './http/app.js';
+import { buildCloudApp, SWEEP_ROWS_MAX, type CloudStats } from './http/app.js';
 import type { SandboxScript } from './payments/sandbox.js';
 import { sweepPending } from './services/settle.js';
 
@@ -23,7 +23,7 @@ export async function startCloud(
   const built = await buildCloudApp(cfg, { ...deps, clock: deps.clock ?? systemClock });
   try {
     for (let i = 0; i < START_SWEEP_ROUNDS_MAX; i++) {
-      if ((await sweepPending(built.ctx, 1000)) === 0) break;
+      if ((await sweepPending(built.ctx, SWEEP_ROWS_MAX)) === 0) break;
     }
     const url = await built.app.listen({ host: cfg.host, port: cfg.port });
     return { url, app: built.app, close: built.close, stats: built.stats };

@@ -73,6 +73,7 @@ export class PgDb implements SqlDb {
 
   async tx<T>(fn: (q: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       try {
@@ -80,11 +81,12 @@ export class PgDb implements SqlDb {
         await client.query('COMMIT');
         return out;
       } catch (e) {
-        await client.query('ROLLBACK');
+        // A failed ROLLBACK means the connection is gone: drop it from the pool, keep the first error.
+        await client.query('ROLLBACK').catch((re: unknown) => (broken = re as Error));
         throw e;
       }
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
