@@ -44,7 +44,8 @@ export interface BenchIdentityReport {
   face: Array<{ gallerySize: number; decision: LatencyStats; search: LatencyStats; galleryMB: number }>;
   palm: { gallerySize: number; dim: number; search: LatencyStats; galleryMB: number; fillMs: number };
   embedder: string;
-  precision: GalleryPrecision;
+  /** 'auto' when each gallery took defaultPrecision(dim). */
+  precision: GalleryPrecision | 'auto';
   /** 1-minute load average at the end: other processes on a shared box inflate wall-clock latency. */
   loadAverage1m: number;
   cpus: number;
@@ -103,15 +104,15 @@ async function timeIt(fn: () => Promise<unknown>, cpu?: number[]): Promise<numbe
 export async function benchIdentity(opts: BenchIdentityOptions): Promise<BenchIdentityReport> {
   const sizes = opts.faceGallerySizes ?? [1_000, 10_000, 100_000];
   const iterations = opts.iterations ?? 40;
-  const precision = opts.precision ?? 'int8';
+  const precision = opts.precision;
   const prng = new Prng(opts.seed ?? 1);
   const log = opts.onProgress ?? ((): void => undefined);
   const images = await asCameraFrames(sampleImages(opts.imagesDir), opts.frameSidePx ?? 800);
   const pipeline = opts.pipeline ?? (await loadFacePipeline({}));
-  const report: BenchIdentityReport = { face: [], palm: { gallerySize: 0, dim: 0, search: latencyStats([]), galleryMB: 0, fillMs: 0 }, embedder: pipeline.embedder, precision, loadAverage1m: 0, cpus: 0 };
+  const report: BenchIdentityReport = { face: [], palm: { gallerySize: 0, dim: 0, search: latencyStats([]), galleryMB: 0, fillMs: 0 }, embedder: pipeline.embedder, precision: precision ?? 'auto', loadAverage1m: 0, cpus: 0 };
   try {
     for (const size of sizes) {
-      const g = new Gallery({ dim: pipeline.dim, sizeMax: size, precision });
+      const g = new Gallery({ dim: pipeline.dim, sizeMax: size, ...(precision ? { precision } : {}) });
       try {
         fillRandom(g, size, prng, 'synthetic-');
         const decide = async (img: Buffer): Promise<boolean> => {
@@ -131,7 +132,7 @@ export async function benchIdentity(opts: BenchIdentityOptions): Promise<BenchId
           for (let k = 0; k < q.length; k++) q[k] = prng.next() - 0.5;
           search.push(await timeIt(() => g.search(q, 1), searchCpu));
         }
-        const row = { gallerySize: size, decision: latencyStats(decision, decisionCpu), search: latencyStats(search, searchCpu), galleryMB: (size * pipeline.dim * (precision === 'int8' ? 1 : 4)) / 1e6 };
+        const row = { gallerySize: size, decision: latencyStats(decision, decisionCpu), search: latencyStats(search, searchCpu), galleryMB: (size * pipeline.dim * (g.precision === 'int8' ? 1 : 4)) / 1e6 };
         report.face.push(row);
         log(`face gallery ${size}: decision p50 ${row.decision.p50Ms.toFixed(1)} ms p95 ${row.decision.p95Ms.toFixed(1)} ms; search p95 ${row.search.p95Ms.toFixed(1)} ms`);
       } finally {
@@ -148,8 +149,8 @@ export async function benchIdentity(opts: BenchIdentityOptions): Promise<BenchId
   }
 }
 
-async function benchPalm(size: number, dim: number, iterations: number, precision: GalleryPrecision, prng: Prng): Promise<BenchIdentityReport['palm']> {
-  const g = new Gallery({ dim, sizeMax: size, precision });
+async function benchPalm(size: number, dim: number, iterations: number, precision: GalleryPrecision | undefined, prng: Prng): Promise<BenchIdentityReport['palm']> {
+  const g = new Gallery({ dim, sizeMax: size, ...(precision ? { precision } : {}) });
   try {
     const t0 = performance.now();
     fillRandom(g, size, prng, 'palm-');
@@ -162,7 +163,7 @@ async function benchPalm(size: number, dim: number, iterations: number, precisio
       const ms = await timeIt(() => g.search(q, 1), i >= WARMUP_RUNS ? cpu : undefined);
       if (i >= WARMUP_RUNS) samples.push(ms);
     }
-    return { gallerySize: size, dim, search: latencyStats(samples, cpu), galleryMB: (size * dim * (precision === 'int8' ? 1 : 4)) / 1e6, fillMs };
+    return { gallerySize: size, dim, search: latencyStats(samples, cpu), galleryMB: (size * dim * (g.precision === 'int8' ? 1 : 4)) / 1e6, fillMs };
   } finally {
     await g.close();
   }

@@ -2,13 +2,14 @@
  * A store's gallery of enrolled vectors (face embeddings or palm templates) with a
  * bounded size and fast 1:N search. Rows live in one contiguous matrix; removal
  * swaps the last row in, so the matrix never has holes. Search is one matrix-vector
- * product in onnxruntime (SIMD, no copy of the matrix): int8 rows by default, which
- * quarters memory and bandwidth (1M x 128 palm templates: 128 MB, ~25 ms) at a
- * score error below 0.01 on unit vectors.
+ * product in onnxruntime (SIMD, no copy of the matrix). Short vectors (palm) are
+ * stored int8, which quarters memory and bandwidth (1M x 128: 128 MB, ~30 ms) at a
+ * score error below 0.01 on unit vectors; long ones (faces) fp32 (defaultPrecision).
  */
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { GraphBuilder } from './onnx/builder.js';
+import { NO_SPINNING } from './runtime.js';
 
 export type GalleryPrecision = 'int8' | 'f32';
 
@@ -30,6 +31,17 @@ export class GalleryError extends Error {
     super(message);
     this.name = 'GalleryError';
   }
+}
+
+/**
+ * onnxruntime 1.30's MatMulInteger is fast for short rows (1M x 128: ~30 ms CPU) but
+ * slow for long ones (100k x 1024: ~140 ms, against ~27 ms for fp32 MatMul), so
+ * long face embeddings stay fp32 and short palm templates go int8.
+ */
+export const INT8_DIM_MAX = 256;
+
+export function defaultPrecision(dim: number): GalleryPrecision {
+  return dim <= INT8_DIM_MAX ? 'int8' : 'f32';
 }
 
 /** Top-k requests are capped: the gate needs the best one or two. */
@@ -91,9 +103,10 @@ export class Gallery {
   constructor(opts: GalleryOptions) {
     this.dim = opts.dim;
     this.sizeMax = opts.sizeMax;
-    this.precision = opts.precision ?? 'int8';
-    // Two threads: the gate runs the search after the embedding, so both cores are free for it.
-    this.threads = opts.intraOpThreads ?? 2;
+    this.precision = opts.precision ?? defaultPrecision(opts.dim);
+    // One thread measured faster than two at 100k x 1024 and 1M x 128 on the shared
+    // 2-core box: the product is bandwidth-bound and a second spinning thread only contends.
+    this.threads = opts.intraOpThreads ?? 1;
   }
 
   get size(): number {
@@ -169,7 +182,7 @@ export class Gallery {
   }
 
   private async scoresRaw(query: Float32Array, n: number): Promise<{ scores: Float32Array | Int32Array; queryScale: number }> {
-    this.session ??= ort.InferenceSession.create(searchGraph(this.precision, this.dim), { intraOpNumThreads: this.threads, logSeverityLevel: 3 });
+    this.session ??= ort.InferenceSession.create(searchGraph(this.precision, this.dim), { intraOpNumThreads: this.threads, logSeverityLevel: 3, extra: NO_SPINNING });
     const session = await this.session;
     if (this.precision === 'f32') {
       const out = await session.run({

@@ -5,7 +5,7 @@ export { ManifestError, readManifest, type ModelManifest } from './manifest.js';
 export { loadModel, type LoadedModel } from './runtime.js';
 export { loadFacePipeline, DEFAULT_FACE_THRESHOLDS } from './face/pipeline.js';
 export type { FacePipeline, FacePipelineOptions, FaceThresholds, FaceQuality, FaceDenyReason, FaceEmbedder, EmbedResult } from './face/pipeline.js';
-export { Gallery, GalleryError, SEARCH_K_MAX, type GalleryOptions, type GalleryMatch, type GalleryPrecision } from './gallery.js';
+export { Gallery, GalleryError, SEARCH_K_MAX, defaultPrecision, type GalleryOptions, type GalleryMatch, type GalleryPrecision } from './gallery.js';
 export { identityEval, formatEvalReport, EVAL_FPIR_TARGETS, type IdentityEvalOptions, type IdentityEvalReport } from './eval.js';
 export { operatingPoint, type OperatingPoint, type MatedSearch } from './eval-metrics.js';
 export { benchIdentity, formatBenchReport, latencyStats, type BenchIdentityOptions, type BenchIdentityReport, type LatencyStats } from './bench.js';

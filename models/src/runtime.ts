@@ -9,6 +9,9 @@ import { ManifestError, readManifest, readVerifiedModel, type ModelManifest } fr
 /** onnxruntime threads per session: the gate box has 2 cores and runs other work too. */
 export const INTRA_OP_THREADS_DEFAULT = 2;
 
+/** onnxruntime session config entry `session.intra_op.allow_spinning = 0`. */
+export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
+
 export interface LoadedModel {
   readonly manifest: ModelManifest;
   /** Runs the model on one NHWC input of the manifest's shape; outputs by name. */
@@ -29,6 +32,8 @@ export async function loadModel(name: string, opts: LoadModelOptions): Promise<L
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Idle worker threads spin by default; on a 2-core box shared with the node that burns the other core.
+    extra: NO_SPINNING,
   });
   if (!session.inputNames.includes(manifest.input.name)) {
     await session.release();
