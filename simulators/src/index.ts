@@ -8,7 +8,7 @@ export { population, facePeople, palmScan, PALM_TEMPLATE_DIM, PALM_TEMPLATE_FORM
 export { SimEngine, LEAD_IN_MS, type OutMsg, type FacePhoto, type DecisionLike, type EngineConfig } from './engine.js';
 export { generateTraffic, generateToFile, openEveryone, type GenerateOptions, type GenerateResult } from './generate.js';
 export { runSimulation, DECISION_WAIT_MS_DEFAULT, type SimHooks, type SimRunOptions, type SimRunSummary, type SimProgress } from './run.js';
-export { replay, readRecording, RecordingWriter, recordLine, RECORDING_FORMAT, RECORDING_VERSION, type RecordingHeader, type RecordedMessage } from './record.js';
+export { replay, retimePayload, type ReplayOptions, readRecording, RecordingWriter, recordLine, RECORDING_FORMAT, RECORDING_VERSION, type RecordingHeader, type RecordedMessage } from './record.js';
 export { loadFacePhotos, gatePhoto, sniffMime } from './faces.js';
 export { loadTruth, type GroundTruth, type TruthSession, type TruthEvent, type BasketLine } from './truth.js';
 export { scoreRun, percentiles, type ScoredReceipt, type EvalScores, type EvalMismatch } from './score.js';

@@ -9,7 +9,7 @@ import { decodeMessage, EnvelopeSequencer, TOPIC_ROOT, topicFor } from '@tebura/
 import { captureTraffic } from './capture.js';
 import { loadStore } from './load.js';
 import { generateToFile } from './generate.js';
-import { readRecording, replay, type RecordedMessage, type RecordingHeader } from './record.js';
+import { readRecording, replay, retimePayload, type RecordedMessage, type RecordingHeader } from './record.js';
 import { SMALL_STORE, scenarioOf } from './test/fixtures.js';
 
 const MQTT_URL = 'mqtt://127.0.0.1:1883';
@@ -91,5 +91,36 @@ describe('capture', () => {
     expect((lines[0] as RecordingHeader).source).toBe('unit-test');
     expect((lines[2] as RecordedMessage).payload).toBe('not json');
     expect((lines[1] as RecordedMessage).t).toBeLessThan((lines[2] as RecordedMessage).t);
+  });
+});
+
+describe('replay with retime', () => {
+  it('moves times to now and devices to a new boot; messages still pass the contract', async () => {
+    const seq = new EnvelopeSequencer('lc-1', 'boot-a');
+    const p = retimePayload(JSON.stringify({ ...seq.next(1000), direction: 'in' }), 5000, 'rX');
+    expect(JSON.parse(p)).toEqual(expect.objectContaining({ ts: 6000, bootId: 'boot-a.rX', msgId: 'lc-1:boot-a.rX:0', seq: 0 }));
+    expect(retimePayload('not json', 5, 'r')).toBe('not json');
+
+    const dir = mkdtempSync(join(tmpdir(), 'simret-'));
+    const store = { ...loadStore(SMALL_STORE), id: `ret-${randomUUID().slice(0, 8)}` };
+    const recordPath = join(dir, 'run.jsonl');
+    await generateToFile({ scenario: scenarioOf({ shoppers: 1, durationS: 20 }), store, seed: 2, recordPath, startMs: 1_000_000_000_000 });
+    const got: string[] = [];
+    const sub = await mqtt.connectAsync(MQTT_URL, { clientId: `ret-listen-${store.id}`, protocolVersion: 4 });
+    sub.on('message', (topic, payload, packet) => {
+      if (packet.retain) return;
+      const d = decodeMessage(topic, payload);
+      expect(d.ok).toBe(true);
+      got.push(payload.toString('utf8'));
+    });
+    await sub.subscribeAsync(`${TOPIC_ROOT}/${store.id}/#`, { qos: 1 });
+    const now = 1_800_000_000_000;
+    await replay({ file: recordPath, mqttUrl: MQTT_URL, speed: 'max', retime: true, clock: { now: () => now } });
+    await new Promise((res) => setTimeout(res, 300));
+    await sub.endAsync();
+    const first = JSON.parse(got.find((g) => g.includes('"seq":0') && g.includes('"ts"'))!) as { ts: number; bootId: string };
+    expect(first.ts).toBeGreaterThanOrEqual(now - 1000);
+    expect(first.ts).toBeLessThan(now + 60_000);
+    expect(first.bootId).toMatch(/\.r/);
   });
 });

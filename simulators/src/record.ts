@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
+import { systemClock, type Clock } from '@tebura/contract';
 import type { OutMsg } from './engine.js';
 
 export const RECORDING_FORMAT = 'tebura-recording';
@@ -98,26 +99,64 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Moves a recorded message to another time and boot: `ts` shifted by `offsetMs`,
+ * `bootId` suffixed (msgId follows), so an edge that already saw the recording
+ * (it drops duplicates by deviceId, bootId, seq) or checks freshness takes it as
+ * new traffic. Payloads that are not JSON objects pass unchanged.
+ */
+export function retimePayload(payload: string, offsetMs: number, bootSuffix: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(payload);
+  } catch {
+    return payload; // A recorded invalid payload is replayed as it was.
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return payload;
+  const o = doc as Record<string, unknown>;
+  if (typeof o['ts'] === 'number') o['ts'] = o['ts'] + offsetMs;
+  if (typeof o['bootId'] === 'string') {
+    o['bootId'] = `${o['bootId'].slice(0, 63 - bootSuffix.length)}.${bootSuffix}`;
+    if (typeof o['msgId'] === 'string' && typeof o['seq'] === 'number') o['msgId'] = `${String(o['deviceId'])}:${o['bootId'] as string}:${o['seq']}`;
+  }
+  return JSON.stringify(o);
+}
+
+export interface ReplayOptions {
+  file: string;
+  mqttUrl: string;
+  speed: number | 'max';
+  signal?: AbortSignal;
+  /** Shift device times so the first message is "now" and give every device a new boot (payloads change). */
+  retime?: boolean;
+  clock?: Clock;
+}
+
 /** Publishes a recording into a broker, paced at `speed` x the recorded times or as fast as possible. */
-export async function replay(opts: { file: string; mqttUrl: string; speed: number | 'max'; signal?: AbortSignal }): Promise<{ messages: number }> {
+export async function replay(opts: ReplayOptions): Promise<{ messages: number }> {
   const client = await mqtt.connectAsync(opts.mqttUrl, { clientId: `tebura-replay-${randomUUID().slice(0, 8)}`, protocolVersion: 4, reconnectPeriod: 1000 });
   let messages = 0;
   let inFlight = 0;
   let drained: (() => void) | null = null;
   let firstT: number | null = null;
+  let offsetMs: number | null = null;
+  const clock = opts.clock ?? systemClock;
+  const bootSuffix = `r${clock.now().toString(36)}`;
   const wallStart = performance.now();
   try {
     for await (const rec of readRecording(opts.file)) {
       if (opts.signal?.aborted === true) break;
       if ('format' in rec) continue;
       firstT ??= rec.t;
+      offsetMs ??= Math.round(clock.now() - rec.t);
       if (opts.speed !== 'max') {
         const due = wallStart + (rec.t - firstT) / opts.speed;
         const ahead = due - performance.now();
         if (ahead > 2) await sleep(ahead);
       }
       inFlight++;
-      client.publish(rec.topic, rec.payload, { qos: rec.qos, retain: rec.retain }, () => {
+      const payload = opts.retime === true ? retimePayload(rec.payload, offsetMs, bootSuffix) : rec.payload;
+      client.publish(rec.topic, payload, { qos: rec.qos, retain: rec.retain }, () => {
         inFlight--;
         if (drained !== null && inFlight < REPLAY_IN_FLIGHT_MAX / 2) {
           drained();
