@@ -1,1 +1,11 @@
-export {};
+export * from './frame.js';
+export * from './parser.js';
+export * from './profile.js';
+export * from './driver.js';
+export * from './loadcell-driver.js';
+export * from './batcher.js';
+export * from './bounded-queue.js';
+export * from './mqtt-link.js';
+export * from './config.js';
+export * from './gateway.js';
+export * from './log.js';

@@ -1,0 +1,171 @@
+/**
+ * LoadCellDriver: a shelf controller on a serial port -> converted samples.
+ * Bytes go through FrameParser, SAMPLE frames are decoded, and raw readings become
+ * grams through the device profile. An unexpected close (cable pulled, USB reset)
+ * is retried every `reopenDelayMs`, at most `reopenAttemptsMax` times in a row.
+ */
+import { Driver, type PortFactory, type SerialPortLike } from './driver.js';
+import { decodeSamplePayload, MessageType, type Frame } from './frame.js';
+import { FrameParser, type FrameParserCounters } from './parser.js';
+import { convertSample, type DeviceProfile, type DropCounters } from './profile.js';
+import { silentLogger, type Logger } from './log.js';
+
+/** One converted sample of every plate in the profile, in profile order. */
+export interface LoadCellSample {
+  /** The controller's u32 sample counter. */
+  counter: number;
+  /** Host time the frame was parsed, epoch ms. */
+  receivedAtMs: number;
+  /** Grams per plate; null where the reading was rejected. */
+  grams: (number | null)[];
+}
+
+export interface LoadCellDriverOptions {
+  path: string;
+  baudRate: number;
+  profile: DeviceProfile;
+  /** Wait before reopening a port that closed on its own. */
+  reopenDelayMs: number;
+  /** Consecutive failed reopens before the driver gives up and emits 'fault'. */
+  reopenAttemptsMax: number;
+  openPort: PortFactory;
+  now: () => number;
+  log?: Logger;
+}
+
+export interface LoadCellDriverCounters extends FrameParserCounters {
+  samples: number;
+  framesUnknownType: number;
+  framesBadPayload: number;
+  readingsDropped: DropCounters;
+  reopens: number;
+  listenerErrors: number;
+}
+
+export interface LoadCellDriverEvents {
+  sample: [LoadCellSample];
+  fault: [Error];
+}
+
+export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
+  private readonly o: LoadCellDriverOptions;
+  private readonly log: Logger;
+  private readonly own = { samples: 0, framesUnknownType: 0, framesBadPayload: 0, reopens: 0, listenerErrors: 0 };
+  private readonly drops: DropCounters = { fault: 0, nan: 0, range: 0, missing: 0 };
+  private parser: FrameParser | null = null;
+  private port: SerialPortLike | null = null;
+  private reopenTimer: NodeJS.Timeout | null = null;
+  private reopenAttempts = 0;
+  private running = false;
+
+  constructor(o: LoadCellDriverOptions) {
+    super();
+    this.o = o;
+    this.log = o.log ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.parser ??= this.makeParser();
+    this.running = true;
+    try {
+      await this.open();
+    } catch (e) {
+      this.running = false;
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.reopenTimer !== null) clearTimeout(this.reopenTimer);
+    this.reopenTimer = null;
+    const port = this.port;
+    this.port = null;
+    if (port === null) return;
+    port.removeAllListeners();
+    // A close error on the way out has nowhere useful to go but the log.
+    port.on('error', (err) => this.log.warn({ err: err.message }, 'serial error while closing'));
+    if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  counters(): LoadCellDriverCounters {
+    const p = this.parser?.counters ?? { framesOk: 0, framesBadCrc: 0, framesBadLength: 0, bytesSkipped: 0, framesTruncated: 0 };
+    return { ...p, ...this.own, readingsDropped: { ...this.drops } };
+  }
+
+  private makeParser(): FrameParser {
+    const parser = new FrameParser(this.log);
+    parser.on('data', (frame: Frame) => this.onFrame(frame));
+    return parser;
+  }
+
+  private async open(): Promise<void> {
+    const port = this.o.openPort({ path: this.o.path, baudRate: this.o.baudRate });
+    port.on('error', (err) => this.log.warn({ path: this.o.path, err: err.message }, 'serial error'));
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    if (!this.running) {
+      port.close();
+      return;
+    }
+    this.port = port;
+    this.reopenAttempts = 0;
+    // A new session never completes a frame begun in the old one.
+    this.parser?.reset();
+    port.on('data', (chunk) => this.parser?.write(chunk));
+    port.on('close', (err) => this.onClose(port, err ?? null));
+    this.log.info({ path: this.o.path }, 'serial port open');
+  }
+
+  private onClose(port: SerialPortLike, err: Error | null): void {
+    if (!this.running || port !== this.port) return;
+    this.port = null;
+    port.removeAllListeners();
+    this.log.warn({ path: this.o.path, err: err?.message }, 'serial port closed unexpectedly; reopening');
+    this.scheduleReopen();
+  }
+
+  private scheduleReopen(): void {
+    if (this.reopenAttempts >= this.o.reopenAttemptsMax) {
+      this.running = false;
+      const fault = new Error(`serial port ${this.o.path} did not reopen after ${this.o.reopenAttemptsMax} attempts`);
+      this.log.error({ path: this.o.path }, fault.message);
+      this.emit('fault', fault);
+      return;
+    }
+    this.reopenAttempts++;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = null;
+      this.open().then(
+        () => { if (this.port !== null) this.own.reopens++; },
+        (e: unknown) => {
+          this.log.warn({ path: this.o.path, attempt: this.reopenAttempts, err: (e as Error).message }, 'serial reopen failed');
+          if (this.running) this.scheduleReopen();
+        },
+      );
+    }, this.o.reopenDelayMs);
+  }
+
+  private onFrame(frame: Frame): void {
+    if (frame.type !== MessageType.SAMPLE) {
+      this.own.framesUnknownType++;
+      this.log.warn({ type: frame.type }, 'dropped a frame of unknown type');
+      return;
+    }
+    const raw = decodeSamplePayload(frame.payload);
+    if (raw === null) {
+      this.own.framesBadPayload++;
+      this.log.warn({ bytes: frame.payload.length }, 'dropped a SAMPLE frame whose length disagrees with its plate count');
+      return;
+    }
+    const sample: LoadCellSample = { counter: raw.counter, receivedAtMs: this.o.now(), grams: convertSample(this.o.profile, raw.readings, this.drops) };
+    this.own.samples++;
+    try {
+      this.emit('sample', sample);
+    } catch (e) {
+      // A listener's bug must not stop the serial stream (STYLE rule 4).
+      this.own.listenerErrors++;
+      this.log.error({ err: (e as Error).message }, 'sample listener threw; sample dropped');
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The gateway's MQTT side: one MQTT 3.1.1 connection with a retained `online`
+ * state published on every connect, an `offline` last will set at connect
+ * [MQTT-3.1.2-8], and a bounded drop-oldest queue for weight packets while the
+ * broker is away. MQTT.js's own offline queue is switched off for QoS 0
+ * (queueQoSZero: false) because it has no bound.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { CONTRACT_VERSION, publishTyped, topicFor, type DeviceState, type LoadCellWeight, type Topic } from '@tebura/contract';
+import { DropOldestQueue } from './bounded-queue.js';
+import type { Logger } from './log.js';
+
+export type ConnectMqtt = (url: string, opts: IClientOptions) => MqttClient;
+
+export interface MqttLinkOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  keepaliveS: number;
+  connectTimeoutMs: number;
+  reconnectPeriodMs: number;
+  publishQueueLengthMax: number;
+  closeTimeoutMs: number;
+  storeId: string;
+  deviceId: string;
+  bootId: string;
+  now: () => number;
+  log: Logger;
+  connect?: ConnectMqtt;
+}
+
+export interface MqttLinkCounters {
+  published: number;
+  /** Packets that waited in the queue for the broker. */
+  queued: number;
+  /** Packets pushed out of a full queue (drop-oldest). */
+  droppedOldest: number;
+  /** Packets still queued when the gateway stopped. */
+  droppedAtStop: number;
+  publishErrors: number;
+  connects: number;
+}
+
+interface Pending {
+  topic: Topic<'loadcell/weight'>;
+  msg: LoadCellWeight;
+}
+
+export class MqttLink {
+  private readonly o: MqttLinkOptions;
+  private readonly queue: DropOldestQueue<Pending>;
+  private readonly own = { published: 0, queued: 0, droppedAtStop: 0, publishErrors: 0, connects: 0 };
+  private client: MqttClient | null = null;
+
+  constructor(o: MqttLinkOptions) {
+    this.o = o;
+    this.queue = new DropOldestQueue(o.publishQueueLengthMax);
+  }
+
+  /** Connects; resolves once connected, or after connectTimeoutMs (MQTT.js keeps retrying). */
+  async start(): Promise<void> {
+    const stateTopic = topicFor(this.o.storeId, 'device/state', this.o.deviceId);
+    const client = (this.o.connect ?? mqtt.connect)(this.o.url, {
+      clientId: this.o.clientId,
+      username: this.o.username,
+      password: this.o.password,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: this.o.keepaliveS,
+      connectTimeout: this.o.connectTimeoutMs,
+      reconnectPeriod: this.o.reconnectPeriodMs,
+      queueQoSZero: false,
+      will: { topic: stateTopic, payload: Buffer.from(JSON.stringify(this.state('offline'))), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('error', (err) => this.o.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('offline', () => this.o.log.warn({ url: this.o.url }, 'mqtt offline; queueing weight packets'));
+    const connected = new Promise<void>((resolve) => {
+      client.on('connect', () => {
+        this.onConnect(stateTopic);
+        resolve();
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.o.connectTimeoutMs);
+    });
+    await Promise.race([connected, timedOut]);
+    clearTimeout(timer);
+    if (!client.connected) this.o.log.warn({ url: this.o.url }, 'mqtt not connected yet; starting anyway, retrying');
+  }
+
+  /** Publishes now, or queues while the broker is away. Never throws. */
+  publishWeight(topic: Topic<'loadcell/weight'>, msg: LoadCellWeight): void {
+    const client = this.client;
+    if (client === null || !client.connected || this.queue.length > 0) {
+      this.enqueue({ topic, msg });
+      if (client?.connected === true) this.drain();
+      return;
+    }
+    this.send(client, { topic, msg });
+  }
+
+  /** Says offline (a clean stop does not fire the will), then disconnects. */
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client === null) return;
+    this.own.droppedAtStop += this.queue.clear();
+    if (client.connected) {
+      const topic = topicFor(this.o.storeId, 'device/state', this.o.deviceId);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.publishAsync(topic, JSON.stringify(this.state('offline')), { qos: 1, retain: true }).catch((e: unknown) => {
+          this.o.log.warn({ err: (e as Error).message }, 'offline state not published');
+        }),
+        new Promise((resolve) => { timer = setTimeout(resolve, this.o.closeTimeoutMs); }),
+      ]);
+      clearTimeout(timer);
+    }
+    await client.endAsync(!client.connected);
+  }
+
+  counters(): MqttLinkCounters {
+    return { ...this.own, droppedOldest: this.queue.dropped };
+  }
+
+  private state(state: 'online' | 'offline'): DeviceState {
+    return { v: CONTRACT_VERSION, deviceId: this.o.deviceId, bootId: this.o.bootId, kind: 'loadcell', state, ts: this.o.now() };
+  }
+
+  private onConnect(stateTopic: Topic<'device/state'>): void {
+    this.own.connects++;
+    const client = this.client;
+    if (client === null) return;
+    // After a dropped connection the broker has published our will; say online again.
+    publishTyped(client, stateTopic, this.state('online'), (err) => {
+      if (err) this.o.log.warn({ err: err.message }, 'online state not published');
+    });
+    this.drain();
+  }
+
+  private drain(): void {
+    const client = this.client;
+    while (client !== null && client.connected && this.queue.length > 0) {
+      const p = this.queue.shift();
+      if (p !== undefined) this.send(client, p);
+    }
+  }
+
+  private enqueue(p: Pending): void {
+    this.own.queued++;
+    if (this.queue.push(p) !== undefined && this.queue.dropped % 1000 === 1) {
+      this.o.log.warn({ dropped: this.queue.dropped, lengthMax: this.queue.lengthMax }, 'publish queue full; dropping oldest packets');
+    }
+  }
+
+  private send(client: MqttClient, p: Pending): void {
+    try {
+      publishTyped(client, p.topic, p.msg, (err) => {
+        if (err === undefined || err === null) {
+          this.own.published++;
+          return;
+        }
+        // The connection went away under us: keep the packet for the next connect.
+        this.own.publishErrors++;
+        this.enqueue(p);
+      });
+    } catch (e) {
+      this.own.publishErrors++;
+      this.o.log.error({ err: (e as Error).message, topic: p.topic }, 'publish failed; packet dropped');
+    }
+  }
+}
