@@ -35,10 +35,14 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
     case 'sync':
       return sync(pp, p, a.key, a.n, t);
     case 'gateAcquire':
-      return gateAcquire(pp, p);
+      return gateAcquire(pp, p, a.exit === true);
     case 'gateRelease':
-      gateRelease(pp, p, t);
+      gateRelease(pp, p, a.exit === true, t);
       return true;
+    case 'walkToExitQueue': {
+      const to = pp.exitQueueSpot(p);
+      return park(pp, p, pp.walk(p, t, pp.router.route(pp.position(p, t), to)));
+    }
     case 'entry':
       entry(pp, p, t);
       return false;
@@ -72,9 +76,9 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
   }
 }
 
-/** One group at a time at an entry gate; the rest queue outside, first come first served. */
-function gateAcquire(pp: People, p: Person): boolean {
-  const gate = p.group.entryGate.id;
+/** One group at a time through a gate; the rest queue, first come first served. */
+function gateAcquire(pp: People, p: Person, exit: boolean): boolean {
+  const gate = (exit ? p.group.exitGate : p.group.entryGate).id;
   if ((pp.gateOwner.get(gate) ?? null) === null) {
     pp.gateOwner.set(gate, p.group.key);
     return true;
@@ -85,8 +89,8 @@ function gateAcquire(pp: People, p: Person): boolean {
   return false;
 }
 
-function gateRelease(pp: People, p: Person, t: number): void {
-  const gate = p.group.entryGate.id;
+function gateRelease(pp: People, p: Person, exit: boolean, t: number): void {
+  const gate = (exit ? p.group.exitGate : p.group.entryGate).id;
   const next = pp.gateQueue.get(gate)?.shift();
   pp.gateOwner.set(gate, next === undefined ? null : next.group.key);
   if (next !== undefined) pp.schedule(next, t);

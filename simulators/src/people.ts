@@ -254,6 +254,33 @@ export class People {
     return force ? best ?? standPoint(store, gondola, centre, 0) : null;
   }
 
+  /**
+   * A spot to wait inside the store near the exit gate: 1 to 2.2 m in and up to
+   * 1.2 m to the side, the one farthest from everyone else's spot.
+   */
+  exitQueueSpot(p: Person): Point {
+    const inward = this.gatePoint(p, 'inside', true, 0);
+    const at = this.gatePoint(p, 'at', true, 0);
+    const ix = inward.x - at.x;
+    const iy = inward.y - at.y;
+    const others = this.active_.filter((o) => o !== p && !o.done && o.standing !== null).map((o) => ({ at: o.standing!, gapM: o.group === p.group ? STAND_GAP_CLOSE_M : STAND_GAP_M }));
+    let best = inward;
+    let bestGap = -Infinity;
+    for (const depth of [1, 1.6, 2.2]) {
+      for (const side of [0, 0.6, -0.6, 1.2, -1.2]) {
+        const q = { x: at.x + ix * depth - iy * side, y: at.y + iy * depth + ix * side };
+        if (this.router.insideGondola(q, 0.3) || q.x < 0.2 || q.y < 0.2 || q.x > this.engine.cfg.store.floor.widthM - 0.2 || q.y > this.engine.cfg.store.floor.depthM - 0.2) continue;
+        const gap = others.reduce((m, o) => Math.min(m, dist(o.at, q) - o.gapM), Infinity);
+        if (gap >= 0) return q;
+        if (gap > bestGap) {
+          best = q;
+          bestGap = gap;
+        }
+      }
+    }
+    return best;
+  }
+
   gatePoint(p: Person, where: 'at' | 'outside' | 'inside', exit: boolean, lateralM: number): Point {
     const gate = exit ? p.group.exitGate : p.group.entryGate;
     const gp = gatePoints(this.engine.cfg.store, gate);

@@ -14,8 +14,10 @@ export type Action =
   | { k: 'walkToFacing'; facing: number; close?: boolean }
   | { k: 'wait'; ms: number }
   | { k: 'sync'; key: string; n: number }
-  | { k: 'gateAcquire' }
-  | { k: 'gateRelease' }
+  | { k: 'gateAcquire'; exit?: boolean }
+  | { k: 'gateRelease'; exit?: boolean }
+  /** Wait near the exit gate at a free spot (people queue there). */
+  | { k: 'walkToExitQueue' }
   | { k: 'entry' }
   | { k: 'awaitAdmission' }
   | { k: 'cross'; dir: 'in' | 'out' }
@@ -135,14 +137,22 @@ export function entryActions(index: number, people: number): Action[] {
   ];
 }
 
-/** Leaving: walk to the exit gate together, payer first, then each guest. */
+/**
+ * Leaving: the group gathers near the exit, the payer takes the gate (one group
+ * at a time, like a turnstile), crosses first, then each guest ~1.1 s apart; the
+ * last one frees the gate.
+ */
 export function exitActions(groupKey: string, index: number, people: number): Action[] {
+  const last = index === people - 1;
   return [
-    { k: 'walkToGate', where: 'inside', exit: true, lateralM: 0.5 * index },
+    { k: 'walkToExitQueue' },
     ...(people > 1 ? [{ k: 'sync', key: `${groupKey}:exit`, n: people } as const] : []),
+    ...(index === 0 ? [{ k: 'gateAcquire', exit: true } as const] : []),
+    ...(people > 1 ? [{ k: 'sync', key: `${groupKey}:exit-go`, n: people } as const] : []),
     { k: 'wait', ms: index * 1100 },
     { k: 'walkToGate', where: 'at', exit: true, lateralM: 0 },
     { k: 'cross', dir: 'out' },
+    ...(last ? [{ k: 'gateRelease', exit: true } as const] : []),
     { k: 'walkToGate', where: 'outside', exit: true, lateralM: 0 },
     { k: 'done' },
   ];
