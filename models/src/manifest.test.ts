@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModels, DEFAULT_MODELS_DIR } from './build.js';
 import { ManifestError, manifestPath, readManifest } from './manifest.js';
 import { loadModel } from './runtime.js';
+import { lockFromManifests, readLock } from './lock.js';
 
 let dir: string;
 
@@ -64,6 +65,18 @@ describe('buildModels', () => {
       writeFileSync(join(out, 'liveness.onnx'), 'garbage');
       const third = await buildModels({ outDir: out, only: ['liveness'] });
       expect(third.built).toEqual(['liveness']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('models.lock.json', () => {
+  it('a fresh build is byte-identical to the lock (deterministic converter, locked packages)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tebura-lock-'));
+    try {
+      const r = await buildModels({ outDir: out });
+      expect(lockFromManifests(r.manifests)).toEqual(readLock());
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
