@@ -157,3 +157,24 @@ describe('runSimulation without a willing edge', () => {
     expect(r.truth.sessions[0]).toEqual(expect.objectContaining({ decision: 'timeout', entryTs: null, exitTs: null, basket: [] }));
   });
 });
+
+describe('runSimulation pacing', () => {
+  it('runs simulated time at speed x wall time, and stops promptly on abort', async () => {
+    const store = uniqueStore();
+    const edge = await fakeEdge(store.id);
+    const scenario = scenarioOf({ shoppers: 1, durationS: 60 });
+    const t0 = performance.now();
+    const r = await runSimulation({ scenario, store, seed: 5, mqttUrl: MQTT_URL, speed: 40, hooks });
+    const wallMs = performance.now() - t0;
+    expect(wallMs).toBeGreaterThan((r.simDurationMs / 40) * 0.9);
+    expect(wallMs).toBeLessThan(r.simDurationMs / 4);
+
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 500);
+    const t1 = performance.now();
+    const cut = await runSimulation({ scenario: scenarioOf({ shoppers: 3, durationS: 600 }), store, seed: 6, mqttUrl: MQTT_URL, speed: 1, hooks, signal: ac.signal });
+    expect(performance.now() - t1).toBeLessThan(5000);
+    expect(cut.simDurationMs).toBeLessThan(2000);
+    await edge.endAsync();
+  });
+});
