@@ -8,6 +8,7 @@ import { decryptVector, encryptVector } from '../crypto.js';
 import { one, type SqlRunner } from '../db/sql.js';
 import { CloudErrors, fail, notFound } from '../errors.js';
 import { Accounts } from '../ledger/journal.js';
+import { appendFeed } from './feed-append.js';
 
 export interface Consent {
   purpose: string;
@@ -93,8 +94,7 @@ export async function enrol(ctx: CloudCtx, customerId: string, body: EnrolBody):
   const enc = encryptVector(ctx.encryptionKey, vector, `${customerId}:${body.kind}`);
   const now = ctx.clock.now();
   return ctx.db.tx(async (q) => {
-    const f = await q.all<{ version: number }>("INSERT INTO feed (kind, customer_id, created_at) VALUES ('enrolment', ?, ?) RETURNING version", [customerId, now]);
-    const version = Number(f[0]?.version);
+    const version = await appendFeed(q, ctx.db.dialect, { kind: 'enrolment', customerId, at: now });
     await q.run(
       `INSERT INTO enrolments (customer_id, kind, vector_enc, version, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (customer_id, kind) DO UPDATE SET vector_enc = excluded.vector_enc, version = excluded.version, created_at = excluded.created_at`,
@@ -112,8 +112,7 @@ export async function erase(ctx: CloudCtx, customerId: string): Promise<{ versio
   return ctx.db.tx(async (q) => {
     const removed = await q.run('DELETE FROM enrolments WHERE customer_id = ?', [customerId]);
     await q.run("UPDATE customers SET erased_at = ?, consent_purpose = 'erased' WHERE customer_id = ?", [now, customerId]);
-    const f = await q.all<{ version: number }>("INSERT INTO feed (kind, customer_id, created_at) VALUES ('deletion', ?, ?) RETURNING version", [customerId, now]);
-    const version = Number(f[0]?.version);
+    const version = await appendFeed(q, ctx.db.dialect, { kind: 'deletion', customerId, at: now });
     await audit(q, now, 'admin', 'customer.erase', customerId, { templatesRemoved: removed.changes, version });
     return { version };
   });

@@ -10,6 +10,7 @@ import { one } from '../db/sql.js';
 import { CloudErrors, fail, notFound } from '../errors.js';
 import { ingestAdjustment } from './adjustments.js';
 import { decryptEnrolment } from './customers.js';
+import { appendFeed } from './feed-append.js';
 import type { Payment } from './common.js';
 import { paymentOf } from './receipts.js';
 
@@ -97,7 +98,7 @@ export async function openDispute(ctx: CloudCtx, receiptId: string, body: { sku:
       [r.store_id, disputeId, receiptId, r.customer_id, body.sku, body.reason, now],
     );
     if (ins.changes > 0) {
-      await q.run("INSERT INTO feed (kind, customer_id, store_id, ref_id, created_at) VALUES ('dispute', ?, ?, ?, ?)", [r.customer_id, r.store_id, disputeId, now]);
+      await appendFeed(q, ctx.db.dialect, { kind: 'dispute', customerId: r.customer_id, storeId: r.store_id, refId: disputeId, at: now });
     }
     return { disputeId, created: ins.changes > 0 };
   });
