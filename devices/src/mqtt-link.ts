@@ -134,11 +134,17 @@ export class MqttLink {
     this.own.connects++;
     const client = this.client;
     if (client === null) return;
-    // After a dropped connection the broker has published our will; say online again.
-    publishTyped(client, stateTopic, this.state('online'), (err) => {
-      if (err) this.o.log.warn({ err: err.message }, 'online state not published');
-    });
-    this.drain();
+    // An MQTT handler: nothing may escape it (STYLE rule 4).
+    try {
+      // After a dropped connection the broker has published our will; say online again.
+      publishTyped(client, stateTopic, this.state('online'), (err) => {
+        if (err) this.o.log.warn({ err: err.message }, 'online state not published');
+      });
+      this.drain();
+    } catch (e) {
+      this.own.publishErrors++;
+      this.o.log.error({ err: (e as Error).message }, 'connect handler failed');
+    }
   }
 
   private drain(): void {
