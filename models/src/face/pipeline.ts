@@ -9,6 +9,7 @@ import { loadModel, type LoadedModel } from '../runtime.js';
 import { alignFace, eyeDistancePx } from './align.js';
 import { detectFaces, type FaceBox } from './detect.js';
 import { decodeImage, meanLuma, ImageDecodeError, type RgbImage } from './image.js';
+import { RunGate } from './gate.js';
 import { l2normalise, laplacianVariance, lumaPlane, mean } from './quality.js';
 
 export type FaceDenyReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'FACE_TOO_SMALL' | 'TOO_DARK' | 'BLURRED' | 'SPOOF_SUSPECTED' | 'LOW_QUALITY' | 'INTERNAL_ERROR';
@@ -65,7 +66,14 @@ export interface FacePipelineOptions {
   intraOpThreads?: number;
   /** Longest image side after decode (default IMAGE_SIDE_PX_MAX). */
   imageSidePxMax?: number;
+  /** Images processed at once (default 2, one per core). */
+  inFlightMax?: number;
+  /** Images waiting beyond those; more are refused at once with INTERNAL_ERROR "pipeline busy" (default 16). */
+  queueLengthMax?: number;
 }
+
+export const IN_FLIGHT_MAX_DEFAULT = 2;
+export const QUEUE_LENGTH_MAX_DEFAULT = 16;
 
 export interface FacePipeline {
   readonly embedder: FaceEmbedder;
@@ -152,6 +160,22 @@ async function analyse(c: AnalyseContext, img: RgbImage): Promise<EmbedResult> {
   return { ok: true, embedding: l2normalise(raw), quality: q };
 }
 
+/** Never throws: undecodable bytes are LOW_QUALITY, anything unexpected INTERNAL_ERROR. */
+async function decodeAndAnalyse(ctx: AnalyseContext, image: Buffer, sidePxMax: number | undefined): Promise<EmbedResult> {
+  let img: RgbImage;
+  try {
+    img = await decodeImage(image, sidePxMax);
+  } catch (e) {
+    const detail = e instanceof ImageDecodeError ? e.message : String(e);
+    return { ok: false, reason: 'LOW_QUALITY', detail };
+  }
+  try {
+    return await analyse(ctx, img);
+  } catch (e) {
+    return { ok: false, reason: 'INTERNAL_ERROR', detail: (e as Error).message };
+  }
+}
+
 export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<FacePipeline> {
   const dir = opts.modelsDir ?? DEFAULT_MODELS_DIR;
   const embedder = opts.embedder ?? 'faceres';
@@ -172,24 +196,17 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
     const liveness = await load('liveness');
 
     const ctx: AnalyseContext = { detector, embedModel, liveness, t, spec, flip };
+    const gate = new RunGate(opts.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT, opts.queueLengthMax ?? QUEUE_LENGTH_MAX_DEFAULT);
 
     return {
       embedder,
       dim: spec.dim,
       thresholds: Object.freeze({ ...t }),
-      async embed(image: Buffer): Promise<EmbedResult> {
-        let img: RgbImage;
-        try {
-          img = await decodeImage(image, opts.imageSidePxMax);
-        } catch (e) {
-          const detail = e instanceof ImageDecodeError ? e.message : String(e);
-          return { ok: false, reason: 'LOW_QUALITY', detail };
-        }
-        try {
-          return await analyse(ctx, img);
-        } catch (e) {
-          return { ok: false, reason: 'INTERNAL_ERROR', detail: (e as Error).message };
-        }
+      embed(image: Buffer): Promise<EmbedResult> {
+        return gate.run(
+          () => decodeAndAnalyse(ctx, image, opts.imageSidePxMax),
+          () => ({ ok: false, reason: 'INTERNAL_ERROR', detail: `pipeline busy: ${gate.inFlightMax} running, ${gate.queueLengthMax} queued` }),
+        );
       },
       async close(): Promise<void> {
         await Promise.all(models.map((m) => m.close()));
