@@ -73,6 +73,10 @@ describe('createPerception end to end', () => {
       return p;
     });
     expect(second.deltas.map((d) => d.sessionId)).toEqual(['s1']);
+    // Misplaced units travel with the snapshot too.
+    const withMisplaced = createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} });
+    withMisplaced.restore({ version: 1, data: { ...(snap.data as object), misplaced: [['g1s1p1', 'sku-004', 2]] } });
+    expect((withMisplaced.snapshot().data as { misplaced: unknown }).misplaced).toEqual([['g1s1p1', 'sku-004', 2]]);
     expect(() => createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} }).restore({ version: 1, data: { tracks: 3 } })).toThrow(/snapshot invalid/);
   });
 

@@ -167,6 +167,18 @@ export class ProductInference {
     }
   }
 
+  /** Misplaced units as [plateId, sku, count] rows (for the perception snapshot). */
+  misplacedRows(): [string, string, number][] {
+    const rows: [string, string, number][] = [];
+    for (const [plateId, m] of this.misplaced) for (const [sku, n] of m) rows.push([plateId, sku, n]);
+    return rows;
+  }
+
+  restoreMisplaced(rows: readonly (readonly [string, string, number])[]): void {
+    this.misplaced.clear();
+    for (const [plateId, sku, n] of rows) this.noteMisplaced(plateId, sku, n);
+  }
+
   infer(input: InferenceInput): Hypothesis[] {
     return this.inferWithEvidence(input).hypotheses;
   }

@@ -1,7 +1,8 @@
 /**
  * What must survive a kill -9: which tracks carry which session, admissions still
  * waiting for people, lost sessions waiting to re-bind, and the cart perception
- * believes each session holds (the put-back prior). Plate baselines are not kept:
+ * believes each session holds (the put-back prior), and units known to lie on a
+ * plate they are not planned for. Plate baselines are not kept:
  * they re-learn from the first 250 ms of samples.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -14,6 +15,8 @@ const SnapshotData = Type.Object({
   pending: Type.Array(Type.Object({ sessionId: Type.String(), gateId: Type.String(), remaining: Type.Integer({ minimum: 0 }), ts: Type.Number() })),
   orphans: Type.Array(Type.Object({ sessionId: Type.String(), x: Type.Number(), y: Type.Number(), ts: Type.Number() })),
   carts: Type.Array(Type.Object({ sessionId: Type.String(), lines: Type.Array(Type.Tuple([Type.String(), Type.Integer()])) })),
+  /** Units put back on a plate where they are not planned: [plateId, sku, count]. Absent in older snapshots. */
+  misplaced: Type.Optional(Type.Array(Type.Tuple([Type.String(), Type.String(), Type.Integer({ minimum: 1 })]))),
 });
 type SnapshotData = Static<typeof SnapshotData>;
 
@@ -26,6 +29,7 @@ export function takeSnapshot(ctx: FusionContext): PerceptionSnapshot {
     pending: ctx.bindings.pending.map((p) => ({ ...p })),
     orphans: ctx.bindings.orphans.map((o) => ({ ...o })),
     carts: [...ctx.carts].map(([sessionId, lines]) => ({ sessionId, lines: [...lines] })),
+    misplaced: ctx.inference.misplacedRows(),
   };
   return { version: 1, data };
 }
@@ -46,4 +50,5 @@ export function restoreSnapshot(ctx: FusionContext, s: PerceptionSnapshot): void
   ctx.bindings.orphans = d.orphans.map((o) => ({ ...o }));
   ctx.carts.clear();
   for (const c of d.carts) ctx.carts.set(c.sessionId, new Map(c.lines));
+  ctx.inference.restoreMisplaced(d.misplaced ?? []);
 }
