@@ -152,3 +152,36 @@ describe('admin and limits', () => {
     }
   });
 });
+
+describe('sync paging', () => {
+  it('pages the feed with more=true until every enrolment and deletion is seen', async () => {
+    const cloud = await buildCloudApp(testConfig('sqlite', { syncPageRowsMax: 2 }));
+    try {
+      const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+      const consent = { purpose: 'entry', policyVersion: '1', at: 0 };
+      for (let i = 0; i < 5; i++) {
+        await cloud.app.inject({ method: 'POST', url: '/v1/customers', headers: admin, payload: { customerId: `p${i}`, consent } });
+        const template = Array.from({ length: 16 }, (_, k) => k + i + 1);
+        expect((await cloud.app.inject({ method: 'POST', url: `/v1/customers/p${i}/enrolments`, headers: admin, payload: { kind: 'palm', template } })).statusCode).toBe(201);
+      }
+      await cloud.app.inject({ method: 'DELETE', url: '/v1/customers/p1', headers: admin });
+      const seen: string[] = [];
+      let since = 0;
+      let pages = 0;
+      for (;;) {
+        const r = await cloud.app.inject({ method: 'GET', url: `/v1/stores/store-a/sync?since=${since}`, headers: { authorization: `Bearer ${storeKey('store-a')}` } });
+        const p = r.json() as { version: number; more: boolean; enrolments: { customerId: string }[]; deletions: { customerId: string }[] };
+        pages++;
+        seen.push(...p.enrolments.map((e) => `+${e.customerId}`), ...p.deletions.map((d) => `-${d.customerId}`));
+        expect(p.version).toBeGreaterThanOrEqual(since);
+        since = p.version;
+        if (!p.more) break;
+      }
+      // p1's enrolment row is gone (erased), so its feed slot yields nothing; its deletion arrives.
+      expect(seen.sort()).toEqual(['+p0', '+p2', '+p3', '+p4', '-p1']);
+      expect(pages).toBe(3);
+    } finally {
+      await cloud.close();
+    }
+  });
+});

@@ -17,6 +17,11 @@ function fill(sql: string, dialect: SqlDb['dialect']): string {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'ledger, customers, payments', sql: (d) => fill(TABLES_V1, d) },
   { version: 2, name: 'ledger balance and append-only rules', sql: (d) => (d === 'pg' ? LEDGER_RULES_PG : LEDGER_RULES_SQLITE) },
+  {
+    version: 3,
+    name: 'receipts by session (late session records must not place a hold)',
+    sql: () => 'CREATE INDEX receipts_session ON receipts (store_id, session_id); CREATE INDEX payments_parent ON payments (store_id, parent_ref);',
+  },
 ];
 
 export async function migrate(db: SqlDb, now: number): Promise<number[]> {

@@ -102,6 +102,14 @@ describe(`record ingest on ${backend}`, () => {
     expect(Object.values(await trialBalance(cloud.ctx.db))).toEqual([0]);
   });
 
+  it('places no hold for a session that arrives after its receipt', async () => {
+    const rec = makeReceipt({ storeId: 'store-a', sessionId: 's-late', receiptId: 'r-late', customerId: 'c-late', items });
+    expect((await post('/v1/stores/store-a/receipts', 'r-late', rec)).json().payment).toEqual({ status: 'captured' });
+    const s = await post('/v1/stores/store-a/sessions', 's-late', makeSession({ storeId: 'store-a', sessionId: 's-late', customerId: 'c-late' }));
+    expect(s.json()).toEqual({ status: 'created', id: 's-late', payment: { status: 'pending', reason: 'receipt already settled' } });
+    expect(await cloud.ctx.db.all("SELECT 1 FROM payments WHERE record_id = 's-late'")).toEqual([]);
+  });
+
   it('answers 409 for an adjustment whose receipt has not arrived', async () => {
     const rec = makeReceipt({ storeId: 'store-a', sessionId: 's7', receiptId: 'r7-missing', customerId: 'c7', items });
     const adj = makeAdjustment({ adjustmentId: 'a7', receipt: rec, deltas: [{ ...items[0]!, quantity: -1 }] });

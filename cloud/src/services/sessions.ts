@@ -52,9 +52,13 @@ export async function ingestSession(ctx: CloudCtx, storeId: string, s: SessionRe
 
 async function authorize(ctx: CloudCtx, storeId: string, s: SessionRecord, row: SessionRow): Promise<SessionRow> {
   const store = storeOf(ctx, storeId);
-  if (row.hold_minor === 0) {
-    await ctx.db.run("UPDATE sessions SET auth_status = 'none', auth_reason = 'no hold configured' WHERE store_id = ? AND session_id = ?", [storeId, s.sessionId]);
-    return { ...row, auth_status: 'none', auth_reason: 'no hold configured' };
+  // The receipt got here first (records reordered by a retry): it was charged
+  // without a hold, and a hold placed now would never be captured or voided.
+  const receipt = await one(ctx.db, 'SELECT 1 AS x FROM receipts WHERE store_id = ? AND session_id = ? LIMIT 1', [storeId, s.sessionId]);
+  const skip = row.hold_minor === 0 ? 'no hold configured' : receipt !== undefined ? 'receipt already settled' : null;
+  if (skip !== null) {
+    await ctx.db.run("UPDATE sessions SET auth_status = 'none', auth_reason = ? WHERE store_id = ? AND session_id = ?", [skip, storeId, s.sessionId]);
+    return { ...row, auth_status: 'none', auth_reason: skip };
   }
   const req = {
     idempotencyKey: `${storeId}:${s.sessionId}:authorize`,
