@@ -185,3 +185,34 @@ describe('sync paging', () => {
     }
   });
 });
+
+describe('migrations and trust', () => {
+  it('applies each version once', async () => {
+    const db = new SqliteDb({ path: ':memory:', queueLengthMax: 10 });
+    expect(await migrate(db, 0)).toEqual([1, 2, 3]);
+    expect(await migrate(db, 0)).toEqual([]);
+    expect((await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3]);
+    await db.close();
+  });
+
+  it('holds more for trusted customers and refuses unembeddable photos with 422', async () => {
+    const cloud = await buildCloudApp(testConfig('sqlite'), {
+      faceEmbedder: async () => {
+        throw new Error('no face found');
+      },
+    });
+    try {
+      const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+      const consent = { purpose: 'entry', policyVersion: '1', at: 0 };
+      await cloud.app.inject({ method: 'POST', url: '/v1/customers', headers: admin, payload: { customerId: 'vip', consent, trust: 'trusted' } });
+      const s = { sessionId: 'sv', storeId: 'store-a', customerId: 'vip', entryMethod: 'app', guests: 0, openedAt: 0 };
+      await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/sessions', headers: { authorization: `Bearer ${storeKey('store-a')}`, 'idempotency-key': 'sv' }, payload: s });
+      const hold = await cloud.ctx.db.all<{ amount_minor: number }>("SELECT amount_minor FROM payments WHERE record_id = 'sv' AND op = 'authorize'");
+      expect(hold.map((h) => Number(h.amount_minor))).toEqual([10_000]);
+      const r = await cloud.app.inject({ method: 'POST', url: '/v1/customers/vip/enrolments', headers: admin, payload: { kind: 'face', photosB64: ['AAAA'] } });
+      expect([r.statusCode, r.json().code, r.json().details[0].path]).toEqual([422, 'E_CUSTOMER_ENROLMENT_VECTOR', '/photosB64/0']);
+    } finally {
+      await cloud.close();
+    }
+  });
+});

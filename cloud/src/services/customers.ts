@@ -78,7 +78,16 @@ async function faceVector(ctx: CloudCtx, body: { embedding?: number[]; photosB64
   const embed = ctx.faceEmbedder ?? fail(CloudErrors.FACE_EMBEDDER_MISSING, 'unprocessable', 'photos need a face embedder; send an embedding');
   // Photos live only in this function's scope: embedded, averaged, discarded.
   const vectors: Float32Array[] = [];
-  for (const b64 of photos) vectors.push(normalise(await embed(Buffer.from(b64, 'base64'))));
+  for (const [i, b64] of photos.entries()) {
+    let v: Float32Array;
+    try {
+      v = await embed(Buffer.from(b64, 'base64'));
+    } catch (e) {
+      // The embedder's refusal (no face, several faces, unreadable image) is the caller's to fix.
+      return fail(CloudErrors.ENROLMENT_VECTOR, 'unprocessable', `photo ${i}: ${(e as Error).message}`, [{ path: `/photosB64/${i}`, message: 'not embeddable' }]);
+    }
+    vectors.push(normalise(v));
+  }
   const first = vectors[0] as Float32Array;
   const mean = new Float32Array(first.length);
   for (const v of vectors) {
