@@ -50,12 +50,12 @@ export async function evalScenario(o: EvalOptions): Promise<EvalScores> {
   const store = loadStore(scenario.store);
   const seed = o.seed ?? scenario.seed;
   const dataDir = mkdtempSync(join(tmpdir(), `tebura-eval-${scenario.name}-`));
+  const facesDir = o.facesDir ?? scenario.facesDir;
   const stack = await startStack({
-    store, dataDir, consoleEnabled: false, logLevel: 'silent',
+    store, dataDir, consoleEnabled: false, logLevel: 'silent', face: scenario.entry.face > 0 && facesDir !== undefined,
     ...(o.brokerUrl !== undefined ? { brokerUrl: o.brokerUrl } : {}),
   });
   try {
-    const facesDir = o.facesDir ?? scenario.facesDir;
     const identities = population(scenario, store, seed, facesDir === undefined ? {} : { facesDir });
     await stack.enrol(identities);
     const run = await runSimulation({

@@ -10,11 +10,8 @@ import pino from 'pino';
 import type { StoreLayout } from '@tebura/contract';
 import { DEV_ENCRYPTION_KEY, loadCloudConfig, startCloud, type RunningCloud } from '@tebura/cloud';
 import { startEdge, type CredentialMatcher, type EdgeNode } from '@tebura/edge';
-import { createPalmMatcher } from '@tebura/edge/identity/palm';
-import { GallerySync } from '@tebura/edge/sync/gallery-sync';
-import { Gallery } from '@tebura/models';
-import { PALM_TEMPLATE_DIM } from '@tebura/sim';
 import type { ShopperIdentity } from '@tebura/sim';
+import { loadFacePipeline, type FacePipeline } from '@tebura/models';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { CloudAdminClient } from './cloud-client.js';
 
@@ -26,14 +23,14 @@ export interface StackOptions {
   consolePort?: number;
   consoleEnabled?: boolean;
   logLevel?: 'silent' | 'error' | 'warn' | 'info';
-  /** Extra gate matchers (face) for the edge; palm is always wired to the synced gallery. */
+  /** Extra gate matchers for the edge. */
   matchers?: CredentialMatcher[];
+  /** Face entry: load the ONNX face pipeline in the edge and let the cloud embed enrolment photos. */
+  face?: boolean;
 }
 
 /** Palm templates one demo store keeps; a real store sizes this to its customers. */
 const PALM_GALLERY_SIZE_MAX = 100_000;
-/** How often the edge pulls enrolments and deletions from the cloud. */
-const GALLERY_SYNC_INTERVAL_MS = 5_000;
 
 export interface Stack {
   mqttUrl: string;
@@ -72,25 +69,22 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       },
       'stack',
     );
-    const cloud = await startCloud(cloudCfg);
+    // One face pipeline serves both sides here: the cloud embeds enrolment photos,
+    // the edge embeds gate photos. Separate processes in a real deployment.
+    const pipeline = opts.face === true ? await loadFacePipeline() : undefined;
+    if (pipeline) closers.push(() => pipeline.close());
+    const cloud = await startCloud(cloudCfg, pipeline ? { faceEmbedder: faceEmbedderOf(pipeline) } : {});
     closers.push(() => cloud.close());
-    const palmGallery = new Gallery({ dim: PALM_TEMPLATE_DIM, sizeMax: PALM_GALLERY_SIZE_MAX });
-    const matchers = [createPalmMatcher({ gallery: palmGallery }), ...(opts.matchers ?? [])];
     const edge = await startEdge(
       {
         storeId, mqttUrl, dbPath: join(opts.dataDir, 'edge.sqlite'), layout: opts.store,
         cloud: { url: cloud.url, apiKey },
+        identity: { palm: { gallerySizeMax: PALM_GALLERY_SIZE_MAX } },
         console: { enabled: opts.consoleEnabled ?? true, host: '127.0.0.1', port: opts.consolePort ?? 0 },
       },
-      { logger: pino({ name: 'tebura-edge', level }), matchers },
+      { logger: pino({ name: 'tebura-edge', level }), ...(opts.matchers ? { matchers: opts.matchers } : {}), ...(pipeline ? { facePipeline: pipeline } : {}) },
     );
     closers.push(() => edge.close());
-    const sync = new GallerySync({
-      storeId, cloud: { url: cloud.url, apiKey }, galleries: { palm: palmGallery },
-      intervalMs: GALLERY_SYNC_INTERVAL_MS, timeoutMs: 5_000, log: pino({ name: 'tebura-sync', level }),
-    });
-    sync.start();
-    closers.push(() => sync.stop());
     const cloudClient = new CloudAdminClient(cloud.url, adminKey);
     return {
       mqttUrl, cloud, cloudClient, edge, storeId,
@@ -101,7 +95,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           if (s.faceEnrolPhoto !== undefined) await cloudClient.enrolFacePhoto(s.customerId, s.faceEnrolPhoto);
         }
         // The shoppers were just enrolled: the store should know them before they arrive.
-        await sync.pullNow();
+        await edge.syncIdentity();
       },
       close: closeAll,
     };
@@ -109,4 +103,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await closeAll();
     throw e;
   }
+}
+
+/** The cloud's enrolment embedder: the pipeline's embedding, or a clear error with its reason. */
+function faceEmbedderOf(p: FacePipeline): (img: Buffer) => Promise<Float32Array> {
+  return async (img) => {
+    const r = await p.embed(img);
+    if (!r.ok) throw new Error(`enrolment photo refused: ${r.reason}${r.detail ? ` (${r.detail})` : ''}`);
+    return r.embedding;
+  };
 }

@@ -77,6 +77,33 @@ export const EdgeConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Biometric entry. Galleries are filled from the cloud's sync feed (enrolments, deletions). */
+    identity: Type.Object(
+      {
+        palm: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            /** Template length the store's palm scanners produce. */
+            dim: Type.Integer({ minimum: 8, maximum: 1024, default: 128 }),
+            gallerySizeMax: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1_000_000 }),
+            threshold: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        face: Type.Object(
+          {
+            /** Loads the ONNX face models (built from npm-shipped weights on first use). */
+            enabled: Type.Boolean({ default: false }),
+            gallerySizeMax: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
+            threshold: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /** How often enrolments and deletions are pulled from the cloud. */
+        syncIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     bounds: EdgeBounds,
     /** Seed for backoff jitter and other randomness. */
     seed: Type.Integer({ default: 1 }),

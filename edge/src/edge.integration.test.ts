@@ -47,6 +47,11 @@ async function fakeCloud(jwks: object): Promise<{ url: string; posts: string[]; 
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
         return;
       }
+      if (req.method === 'GET' && req.url?.includes('/sync?') === true) {
+        // The gallery pull: nobody enrolled here.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 0, more: false, enrolments: [], deletions: [] }));
+        return;
+      }
       posts.push(`${req.url} ${String(req.headers['idempotency-key'])}`);
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'created', id: req.headers['idempotency-key'] }));
     });

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { EvalScores } from '@tebura/sim';
+import type { EvalScores, SimProgress } from '@tebura/sim';
 import { flagBool, flagNumber, flagString, parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { evalScenario } from '../eval-run.js';
@@ -35,22 +35,32 @@ export const command: Command = {
     const brokerUrl = flagString(args, 'broker');
     const facesDir = flagString(args, 'faces');
     const closeWaitMs = (flagNumber(args, 'close-wait') ?? CLOSE_WAIT_S_DEFAULT) * 1000;
-    const showProgress = !json || io.env['CI'] !== 'true';
+    const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+    const showProgress = tty || !json;
     const rows: EvalScores[] = [];
     for (const p of args.positionals) {
       if (io.signal.aborted) break;
       const path = resolve(io.cwd, p);
       const label = p.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+      let lastTenth = -1;
+      const onProgress = (pr: SimProgress): void => {
+        // Shoppers done is the better measure: a scenario's duration is only a cap.
+        const f = Math.max(pr.shoppersDone / Math.max(1, pr.shoppers), pr.simTimeMs / pr.durationMs);
+        const detail = `${pr.shoppersDone}/${pr.shoppers} shoppers, ${Math.round(pr.simTimeMs / 1000)} s simulated`;
+        if (tty) io.stderr.write(progressLine(label, f, detail));
+        else if (Math.floor(f * 10) > lastTenth) {
+          lastTenth = Math.floor(f * 10);
+          io.stderr.write(`${label}: ${lastTenth * 10}% (${detail})\n`);
+        }
+      };
       const scores = await evalScenario({
         scenarioPath: path, speed, closeWaitMs, signal: io.signal, benchGenerator: flagBool(args, 'bench-generator'),
         ...(seed !== undefined ? { seed } : {}),
         ...(brokerUrl !== undefined ? { brokerUrl } : {}),
         ...(facesDir !== undefined ? { facesDir: resolve(io.cwd, facesDir) } : {}),
-        ...(showProgress ? {
-          onProgress: (pr) => io.stderr.write(progressLine(label, pr.simTimeMs / pr.durationMs, `${pr.shoppersDone}/${pr.shoppers} shoppers`)),
-        } : {}),
+        ...(showProgress ? { onProgress } : {}),
       });
-      if (showProgress) clearLine(io.stderr);
+      if (showProgress && tty) clearLine(io.stderr);
       if (!json) io.stderr.write(`${label}: cacc ${scores.cacc.toFixed(3)}, review ${scores.review_rate.toFixed(3)}, ${scores.sessions} sessions\n`);
       rows.push(scores);
     }

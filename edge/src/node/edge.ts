@@ -2,6 +2,8 @@
  * startEdge: wires config, SQLite, perception, identity, ingest, MQTT, the outbox
  * uploader and the console into one running store node.
  */
+import type { FacePipeline } from '@tebura/models';
+import { setUpBiometrics } from './biometrics.js';
 import type { MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { EnvelopeSequencer, Prng, systemClock, type Clock, type Receipt } from '@tebura/contract';
@@ -33,6 +35,8 @@ export interface EdgeDeps {
   perceptionFactory?: PerceptionFactory;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** A loaded face pipeline to share (tests, benchmarks); otherwise loaded when identity.face.enabled. */
+  facePipeline?: FacePipeline;
 }
 
 export interface EdgeNode {
@@ -44,6 +48,8 @@ export interface EdgeNode {
   receipts(): Receipt[];
   /** Prometheus text exposition of this node's metrics. */
   metricsText(): Promise<string>;
+  /** Pulls enrolments and deletions from the cloud now; resolves when applied (or failed, logged). */
+  syncIdentity(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -220,10 +226,15 @@ class EdgeRuntime {
 
 export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}): Promise<EdgeNode> {
   const cfg = asEdgeConfig(cfgIn);
-  const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, deps.logger ?? pino({ name: 'tebura-edge', level: 'info' }), deps);
+  const log = deps.logger ?? pino({ name: 'tebura-edge', level: 'info' });
+  const bio = await setUpBiometrics(cfg, log, deps.fetch ?? globalThis.fetch, deps.facePipeline);
+  // Injected matchers (tests, other deployments) win over the configured ones.
+  const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, log, { ...deps, matchers: [...bio.matchers, ...(deps.matchers ?? [])] });
   try {
     await rt.start();
+    bio.start();
   } catch (e) {
+    await bio.close().catch((err: unknown) => log.error({ err }, 'biometrics cleanup after a failed start failed'));
     await rt.close().catch((err: unknown) => rt.log.error({ err }, 'cleanup after a failed start failed'));
     throw e;
   }
@@ -234,6 +245,10 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
     stats: () => rt.stats(),
     receipts: () => rt.repo.receipts<Receipt>(RECEIPTS_LIST_MAX),
     metricsText: () => rt.metrics.registry.metrics(),
-    close: () => rt.close(),
+    syncIdentity: () => bio.syncNow(),
+    close: async () => {
+      await bio.close();
+      await rt.close();
+    },
   };
 }

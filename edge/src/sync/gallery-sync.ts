@@ -85,7 +85,11 @@ export class GallerySync {
       signal: AbortSignal.timeout(this.o.timeoutMs),
     });
     if (!res.ok) throw new Error(`sync answered ${res.status}`);
-    return (await res.json()) as SyncFeedPage;
+    const page = (await res.json()) as Partial<SyncFeedPage> | null;
+    if (typeof page?.version !== 'number' || !Array.isArray(page.enrolments) || !Array.isArray(page.deletions)) {
+      throw new Error('sync answer is not a feed page (version, enrolments, deletions)');
+    }
+    return page as SyncFeedPage;
   }
 
   private apply(p: SyncFeedPage): void {

@@ -1,0 +1,55 @@
+/**
+ * Biometric entry for one store: palm and face galleries, their gate matchers,
+ * and the pull from the cloud that fills them and applies erasures. Galleries
+ * hold vectors only; face images are embedded in memory and dropped.
+ */
+import type { Logger } from 'pino';
+import { Gallery, loadFacePipeline, type FacePipeline } from '@tebura/models';
+import type { EdgeConfig } from '../config.js';
+import type { CredentialMatcher } from '../identity/api.js';
+import { createFaceMatcher } from '../identity/face.js';
+import { createPalmMatcher } from '../identity/palm.js';
+import { GallerySync } from '../sync/gallery-sync.js';
+
+export interface Biometrics {
+  matchers: CredentialMatcher[];
+  galleries: { palm?: Gallery; face?: Gallery };
+  /** Pulls now (e.g. right after enrolments); resolves when the pass is done. */
+  syncNow(): Promise<void>;
+  start(): void;
+  close(): Promise<void>;
+}
+
+export async function setUpBiometrics(cfg: EdgeConfig, log: Logger, fetchImpl: typeof fetch, pipeline?: FacePipeline): Promise<Biometrics> {
+  const methods = new Set(cfg.layout.gates.flatMap((g) => g.methods));
+  const galleries: { palm?: Gallery; face?: Gallery } = {};
+  const matchers: CredentialMatcher[] = [];
+  if (cfg.identity.palm.enabled && methods.has('palm')) {
+    const gallery = new Gallery({ dim: cfg.identity.palm.dim, sizeMax: cfg.identity.palm.gallerySizeMax });
+    galleries.palm = gallery;
+    matchers.push(createPalmMatcher({ gallery, ...(cfg.identity.palm.threshold !== undefined ? { threshold: cfg.identity.palm.threshold } : {}) }));
+  }
+  let ownPipeline: FacePipeline | null = null;
+  if ((cfg.identity.face.enabled || pipeline !== undefined) && methods.has('face')) {
+    const p = pipeline ?? (ownPipeline = await loadFacePipeline());
+    const gallery = new Gallery({ dim: p.dim, sizeMax: cfg.identity.face.gallerySizeMax });
+    galleries.face = gallery;
+    matchers.push(createFaceMatcher({ gallery, pipeline: p, ...(cfg.identity.face.threshold !== undefined ? { threshold: cfg.identity.face.threshold } : {}) }));
+  }
+  const sync = cfg.cloud === undefined || matchers.length === 0
+    ? null
+    : new GallerySync({
+      storeId: cfg.storeId, cloud: cfg.cloud, galleries, intervalMs: cfg.identity.syncIntervalMs,
+      timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: fetchImpl,
+    });
+  return {
+    matchers,
+    galleries,
+    syncNow: () => sync?.pullNow() ?? Promise.resolve(),
+    start: () => sync?.start(),
+    close: async () => {
+      await sync?.stop();
+      await ownPipeline?.close();
+    },
+  };
+}
