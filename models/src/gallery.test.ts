@@ -88,3 +88,20 @@ describe('Gallery', () => {
     expect(await g.search(new Float32Array(16).fill(0.25))).toEqual([]);
   });
 });
+
+describe('Gallery under concurrent change', () => {
+  it('does not answer with an erased customer when the erasure lands during the search', async () => {
+    const prng = new Prng(5);
+    const g = make(64, 5000, 'f32');
+    const vecs = Array.from({ length: 5000 }, () => unit(prng, 64));
+    vecs.forEach((v, i) => g.upsert(`c${i}`, v));
+    await g.search(vecs[0] as Float32Array); // session ready
+    // The search is under way (awaiting onnxruntime) when sync erases the very customer it looks for.
+    const pending = g.search(vecs[4999] as Float32Array, 1);
+    g.remove('c4999');
+    const [hit] = await pending;
+    expect(hit?.customerId).toBeDefined();
+    expect(hit?.customerId).not.toBe('c4999');
+    expect(hit?.score ?? 1).toBeLessThan(0.9);
+  });
+});

@@ -27,7 +27,7 @@ export interface GalleryMatch {
 }
 
 export class GalleryError extends Error {
-  constructor(readonly code: 'E_GALLERY_FULL' | 'E_GALLERY_DIM' | 'E_GALLERY_VECTOR', message: string) {
+  constructor(readonly code: 'E_GALLERY_FULL' | 'E_GALLERY_DIM' | 'E_GALLERY_VECTOR' | 'E_GALLERY_BUSY', message: string) {
     super(message);
     this.name = 'GalleryError';
   }
@@ -43,6 +43,9 @@ export const INT8_DIM_MAX = 256;
 export function defaultPrecision(dim: number): GalleryPrecision {
   return dim <= INT8_DIM_MAX ? 'int8' : 'f32';
 }
+
+/** Searches retried when the gallery changes under them (sync applying a batch). */
+export const SEARCH_ATTEMPTS_MAX = 3;
 
 /** Top-k requests are capped: the gate needs the best one or two. */
 export const SEARCH_K_MAX = 100;
@@ -169,10 +172,19 @@ export class Gallery {
   /** Best `k` matches by cosine score, best first. */
   async search(query: Float32Array, k = 1): Promise<GalleryMatch[]> {
     if (query.length !== this.dim) throw new GalleryError('E_GALLERY_DIM', `query has ${query.length} dims, gallery ${this.dim}`);
-    const n = this.ids.length;
-    if (n === 0) return [];
-    const raw = await this.scoresRaw(unitCopy(query), n);
-    return this.topK(raw.scores, raw.queryScale, n, Math.max(1, Math.min(k, SEARCH_K_MAX)));
+    const q = unitCopy(query);
+    const kk = Math.max(1, Math.min(k, SEARCH_K_MAX));
+    // The product runs on an onnxruntime thread over the live matrix. An add or
+    // remove meanwhile may move rows under it (and ids with them), so a result is
+    // only trusted if the gallery did not change during the run.
+    for (let attempt = 0; attempt < SEARCH_ATTEMPTS_MAX; attempt++) {
+      const n = this.ids.length;
+      if (n === 0) return [];
+      const before = this.changes;
+      const raw = await this.scoresRaw(q, n);
+      if (this.changes === before) return this.topK(raw.scores, raw.queryScale, n, kk);
+    }
+    throw new GalleryError('E_GALLERY_BUSY', `gallery changed during ${SEARCH_ATTEMPTS_MAX} searches in a row`);
   }
 
   async close(): Promise<void> {
