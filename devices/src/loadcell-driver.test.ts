@@ -68,6 +68,20 @@ describe('LoadCellDriver on a mock serial port', () => {
     });
   });
 
+  it('keeps reading when a sample listener throws', async () => {
+    const r = rig();
+    drivers.push(r.driver);
+    let calls = 0;
+    r.driver.on('sample', () => {
+      if (++calls === 1) throw new Error('listener bug');
+    });
+    await r.driver.start();
+    r.emit(Buffer.concat([1, 2, 3].map((c) => encodeSampleFrame({ counter: c, readings: [1, 2] }))));
+    await until(() => calls === 3);
+    expect(r.samples.map((s) => s.counter)).toEqual([1, 2, 3]);
+    expect(r.driver.counters().listenerErrors).toBe(1);
+  });
+
   it('rejects start() when the port does not exist', async () => {
     const openPort = (o: SerialOpenOptions) => new SerialPortMock({ path: o.path, baudRate: o.baudRate, autoOpen: false });
     const d = new LoadCellDriver({ path: '/dev/none-' + randomUUID(), baudRate: 9600, profile, reopenDelayMs: 10, reopenAttemptsMax: 1, openPort, now: () => 0 });

@@ -8,7 +8,7 @@ import { Driver, type PortFactory, type SerialPortLike } from './driver.js';
 import { decodeSamplePayload, MessageType, type Frame } from './frame.js';
 import { FrameParser, type FrameParserCounters } from './parser.js';
 import { convertSample, type DeviceProfile, type DropCounters } from './profile.js';
-import { silentLogger, type Logger } from './log.js';
+import { isLogWorthy, silentLogger, type Logger } from './log.js';
 
 /** One converted sample of every plate in the profile, in profile order. */
 export interface LoadCellSample {
@@ -83,9 +83,7 @@ export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
     const port = this.port;
     this.port = null;
     if (port === null) return;
-    port.removeAllListeners();
-    // A close error on the way out has nowhere useful to go but the log.
-    port.on('error', (err) => this.log.warn({ err: err.message }, 'serial error while closing'));
+    this.detach(port);
     if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
@@ -117,10 +115,16 @@ export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
     this.log.info({ path: this.o.path }, 'serial port open');
   }
 
+  /** Detaches from a port we are done with; a late 'error' from it must still have a listener. */
+  private detach(port: SerialPortLike): void {
+    port.removeAllListeners();
+    port.on('error', (err) => this.log.warn({ path: this.o.path, err: err.message }, 'serial error on a closed port'));
+  }
+
   private onClose(port: SerialPortLike, err: Error | null): void {
     if (!this.running || port !== this.port) return;
     this.port = null;
-    port.removeAllListeners();
+    this.detach(port);
     this.log.warn({ path: this.o.path, err: err?.message }, 'serial port closed unexpectedly; reopening');
     this.scheduleReopen();
   }
@@ -147,25 +151,37 @@ export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
   }
 
   private onFrame(frame: Frame): void {
+    // A serial data handler: nothing may escape it into the parser (STYLE rule 4).
+    try {
+      const sample = this.decode(frame);
+      if (sample === null) return;
+      this.own.samples++;
+      this.emit('sample', sample);
+    } catch (e) {
+      this.own.listenerErrors++;
+      if (isLogWorthy(this.own.listenerErrors)) this.log.error({ err: (e as Error).message, count: this.own.listenerErrors }, 'sample handling failed; sample dropped');
+    }
+  }
+
+  private decode(frame: Frame): LoadCellSample | null {
     if (frame.type !== MessageType.SAMPLE) {
       this.own.framesUnknownType++;
-      this.log.warn({ type: frame.type }, 'dropped a frame of unknown type');
-      return;
+      if (isLogWorthy(this.own.framesUnknownType)) this.log.warn({ type: frame.type, count: this.own.framesUnknownType }, 'dropped a frame of unknown type');
+      return null;
     }
     const raw = decodeSamplePayload(frame.payload);
     if (raw === null) {
       this.own.framesBadPayload++;
-      this.log.warn({ bytes: frame.payload.length }, 'dropped a SAMPLE frame whose length disagrees with its plate count');
-      return;
+      if (isLogWorthy(this.own.framesBadPayload)) this.log.warn({ bytes: frame.payload.length, count: this.own.framesBadPayload }, 'dropped a SAMPLE frame whose length disagrees with its plate count');
+      return null;
     }
-    const sample: LoadCellSample = { counter: raw.counter, receivedAtMs: this.o.now(), grams: convertSample(this.o.profile, raw.readings, this.drops) };
-    this.own.samples++;
-    try {
-      this.emit('sample', sample);
-    } catch (e) {
-      // A listener's bug must not stop the serial stream (STYLE rule 4).
-      this.own.listenerErrors++;
-      this.log.error({ err: (e as Error).message }, 'sample listener threw; sample dropped');
+    const before = { ...this.drops };
+    const grams = convertSample(this.o.profile, raw.readings, this.drops);
+    for (const reason of Object.keys(before) as (keyof DropCounters)[]) {
+      if (this.drops[reason] !== before[reason] && isLogWorthy(this.drops[reason])) {
+        this.log.warn({ reason, count: this.drops[reason], counter: raw.counter }, 'reading rejected by the device profile; sent as null');
+      }
     }
+    return { counter: raw.counter, receivedAtMs: this.o.now(), grams };
   }
 }

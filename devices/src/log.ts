@@ -23,3 +23,12 @@ export function stderrLogger(name: string): Logger {
 
 /** Drops everything; for tests that assert on counters instead of log lines. */
 export const silentLogger: Logger = Object.freeze({ info: () => undefined, warn: () => undefined, error: () => undefined });
+
+/**
+ * Log-volume bound for per-event warnings on a hot path (a noisy serial line, a
+ * firmware sending a new frame type at 60 Hz): log the 1st, 2nd, 4th, 8th ...
+ * occurrence, so lines grow with log2 of the count while the counter stays exact.
+ */
+export function isLogWorthy(count: number): boolean {
+  return count > 0 && Number.isInteger(Math.log2(count));
+}

@@ -8,7 +8,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { CONTRACT_VERSION, publishTyped, topicFor, type DeviceState, type LoadCellWeight, type Topic } from '@tebura/contract';
 import { DropOldestQueue } from './bounded-queue.js';
-import type { Logger } from './log.js';
+import { isLogWorthy, type Logger } from './log.js';
 
 export type ConnectMqtt = (url: string, opts: IClientOptions) => MqttClient;
 
@@ -157,7 +157,7 @@ export class MqttLink {
 
   private enqueue(p: Pending): void {
     this.own.queued++;
-    if (this.queue.push(p) !== undefined && this.queue.dropped % 1000 === 1) {
+    if (this.queue.push(p) !== undefined && isLogWorthy(this.queue.dropped)) {
       this.o.log.warn({ dropped: this.queue.dropped, lengthMax: this.queue.lengthMax }, 'publish queue full; dropping oldest packets');
     }
   }

@@ -51,6 +51,17 @@ describe('FrameParser', () => {
     expect(log.lines.filter((l) => l.includes('bad frame'))).toHaveLength(1);
   });
 
+  it('bounds log volume on a noisy line: lines grow with log2 of bad frames, the counter stays exact', async () => {
+    const bad = Buffer.from(frames[1]!);
+    bad[5] = (bad[5] as number) ^ 0x10;
+    const log = recordingLogger();
+    const p = new FrameParser(log);
+    const chunks = Array.from({ length: 100 }, () => [bad, frames[0]!]).flat();
+    expect(await parse(chunks, p)).toHaveLength(100);
+    expect(p.counters.framesBadCrc).toBe(100);
+    expect(log.lines).toHaveLength(7); // the 1st, 2nd, 4th ... 64th
+  });
+
   it('drops an oversize length at once instead of waiting for it', async () => {
     const oversize = Buffer.from([FRAME_SOF, 0xff, 0xff, 0x01]);
     const p = new FrameParser();

@@ -8,7 +8,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { checkFrame, FRAME_BYTES_MAX, FRAME_SOF, type Frame } from './frame.js';
-import { silentLogger, type Logger } from './log.js';
+import { isLogWorthy, silentLogger, type Logger } from './log.js';
 
 /**
  * The partial-frame buffer never holds more than one incomplete frame, so its
@@ -110,7 +110,9 @@ export class FrameParser extends Transform {
     this.resyncing = true;
     if (reason === 'bad-crc') this.counters.framesBadCrc++;
     else this.counters.framesBadLength++;
+    const total = this.counters.framesBadCrc + this.counters.framesBadLength;
+    if (!isLogWorthy(total)) return;
     const lengthField = start + 3 <= buf.length ? buf.readUInt16LE(start + 1) : -1;
-    this.log.warn({ reason, lengthField }, 'dropped a bad frame; rescanning from the next start byte');
+    this.log.warn({ reason, lengthField, badFrames: total }, 'dropped a bad frame; rescanning from the next start byte');
   }
 }
