@@ -10,12 +10,23 @@ import type { Command, CommandIO } from './command.js';
 /** Exit code for a wrong invocation (BSD sysexits EX_USAGE). */
 const EXIT_USAGE = 64;
 
-const COMMANDS = ['demo', 'edge', 'cloud', 'sim', 'eval', 'bench', 'models', 'identity'] as const;
+type Loader = () => Promise<{ command: Command }>;
+/** Each command module is imported only when that command runs. */
+const LOADERS: Readonly<Record<string, Loader>> = {
+  demo: () => import('./commands/demo.js'),
+  edge: () => import('./commands/edge.js'),
+  cloud: () => import('./commands/cloud.js'),
+  sim: () => import('./commands/sim.js'),
+  eval: () => import('./commands/eval.js'),
+  bench: () => import('./commands/bench.js'),
+  models: () => import('./commands/models.js'),
+  identity: () => import('./commands/identity.js'),
+};
+const COMMANDS = Object.keys(LOADERS);
 
 async function loadCommand(name: string): Promise<Command | null> {
-  if (!(COMMANDS as readonly string[]).includes(name)) return null;
-  const mod = (await import(`./commands/${name}.js`)) as { command: Command };
-  return mod.command;
+  const load = Object.hasOwn(LOADERS, name) ? LOADERS[name] : undefined;
+  return load === undefined ? null : (await load()).command;
 }
 
 async function usage(io: CommandIO): Promise<void> {

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../paths.js';
 const USAGE = [
   'usage: tebura sim <run|replay|convert-aifi|bench> ...',
   '',
-  '  run <scenario.yaml> --broker URL [--seed N] [--speed N|max] [--truth FILE] [--record FILE] [--faces DIR]',
+  '  run <scenario.yaml> --broker URL [--seed N] [--speed N|max] [--truth FILE] [--record FILE] [--faces DIR] [--validate-config]',
   '        [--cloud URL --admin-key KEY]   drive a store through a broker; app tokens come from the cloud',
   '  replay <recording.jsonl> --broker URL [--speed N|max]   publish a recording (simulated or real devices)',
   '  convert-aifi [--data DIR] --out DIR   AiFi CPS-IoT 2020 weights -> store file, recording, separate truth',
@@ -36,6 +36,10 @@ async function runCmd(a: ParsedArgs, io: CommandIO): Promise<number> {
   if (path === undefined) throw new UsageError('sim run needs a scenario file');
   const scenario = loadScenario(resolve(io.cwd, path));
   const store = loadStore(scenario.store);
+  if (a.flags.get('validate-config') === true) {
+    io.stdout.write(`config ok: scenario ${scenario.name}, store ${store.id}\n`);
+    return 0;
+  }
   const cloudUrl = flagString(a, 'cloud');
   const client = cloudUrl === undefined ? null : new CloudAdminClient(cloudUrl, need(a, 'admin-key'));
   const truth = flagString(a, 'truth');
@@ -62,7 +66,7 @@ export const command: Command = {
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;
-    const a = parseArgs(rest);
+    const a = parseArgs(rest, ['validate-config']);
     switch (sub) {
       case 'run':
         return runCmd(a, io);
