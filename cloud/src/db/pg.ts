@@ -4,6 +4,8 @@ import type { SqlDb, SqlParam, SqlRunner } from './sql.js';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
+/** Bound on opening a connection when the caller gives none. */
+export const PG_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Money and counts stay integers far below 2^53, so int8/numeric parse to number. */
 const types = {
@@ -41,12 +43,13 @@ export class PgDb implements SqlDb {
   private constructor(pool: pg.Pool) {
     this.pool = pool;
     this.runner = runnerOf(pool);
-    // An idle client's error (server restart) must not crash the process.
+    // An idle client's error (server restart) must not crash the process; the
+    // pool drops that client and the next query reports the outage to its caller.
     this.pool.on('error', () => undefined);
   }
 
   static async open(opts: PgOptions): Promise<PgDb> {
-    const admin = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
+    const admin = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS });
     await admin.connect();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
@@ -56,7 +59,7 @@ export class PgDb implements SqlDb {
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSizeMax,
-      connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? PG_CONNECT_TIMEOUT_MS,
       options: `-c search_path="${opts.schema}"`,
       types,
     });

@@ -8,6 +8,9 @@ import { TeburaError } from '@tebura/contract';
 import { CloudErrors } from '../errors.js';
 import type { SqlDb, SqlParam, SqlRunner } from './sql.js';
 
+/** How long a statement waits for another process's lock on the file (tests open a second handle). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 export interface SqliteOptions {
   path: string;
   /** Calls waiting for the lock before new ones are refused with 503. */
@@ -30,7 +33,7 @@ export class SqliteDb implements SqlDb {
     // crash; only an OS crash can lose the last ones.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   }
 
   private stmt(sql: string): Database.Statement {
