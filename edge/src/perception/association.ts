@@ -81,6 +81,8 @@ export function associate(
   tracks: readonly Track[],
   reachM: number,
   tuning: PerceptionTuning,
+  /** Extra likelihood factor per track (e.g. "already took something from this spot"). */
+  trackFactor: (t: Track, hand: { x: number; y: number }) => number = () => 1,
 ): AssociationResult {
   const s2 = 2 * tuning.assocSigmaM * tuning.assocSigmaM;
   const distTo = (x: number, y: number): number => {
@@ -103,7 +105,7 @@ export function associate(
       }
     });
     if (dMin > reachM) continue;
-    const w = Math.exp((-dHand * dHand) / s2) * stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs);
+    const w = Math.exp((-dHand * dHand) / s2) * stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * trackFactor(t, hand);
     scored.push({ t, w, distM: dMin, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);

@@ -10,7 +10,7 @@ import type { Bindings } from './binding.js';
 import type { HintBuffer } from './hints.js';
 import type { Hypothesis, ProductInference } from './product-inference.js';
 import type { ShelfEvent } from './shelf-events.js';
-import type { Track, Tracker } from './tracker.js';
+import { positionAt, type Track, type Tracker } from './tracker.js';
 import type { PerceptionTuning } from './tuning.js';
 
 export interface FusionStats {
@@ -38,6 +38,8 @@ export interface FusionContext {
   retired: { track: Track; ts: number }[];
   /** What perception put in each session's cart: the prior for put-backs. */
   carts: Map<string, Map<string, number>>;
+  /** Where and when each session last picked (one reach per stop). */
+  lastPicks: Map<string, { ts: number; x: number; y: number }>;
   /** Events waiting for track evidence (see retryDeferred). */
   deferred: { e: ShelfEvent; decideBy: number }[];
   /** Latest device time seen on any input. */
@@ -107,7 +109,7 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const { tuning } = ctx;
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
-  const assoc = associate(plateXY, e.startTs, e.endTs, candidates, ctx.layout.reachM, tuning);
+  const assoc = associate(plateXY, e.startTs, e.endTs, candidates, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e));
   const putBack = e.deltaG > 0;
   if (putBack) weighCartsForPutBack(ctx, e, assoc);
   const top = assoc.sessions[0];
@@ -137,6 +139,7 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   }
   const sessionId = top.sessionId;
   const confidence = best.probability * top.probability;
+  if (!putBack) notePick(ctx, sessionId, e, assoc);
   const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
   ctx.carts.set(sessionId, sessionCart);
   // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
@@ -158,6 +161,35 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     safeSink(ctx, () => ctx.sink.cartDelta(delta));
   });
   return true;
+}
+
+/** A second pick from the very spot of one's last pick is this much less likely (one reach per stop). */
+const SECOND_REACH_FACTOR = 0.6;
+/** "The same spot": the shopper has not moved more than this since that pick. */
+const SAME_SPOT_M = 0.3;
+/** ... and it was this recent. */
+const SAME_STOP_MS = 15_000;
+/** Last pick per session remembered; beyond it the oldest is dropped. */
+export const LAST_PICKS_MAX = 4096;
+
+function oneReachFactor(ctx: FusionContext, t: Track, hand: { x: number; y: number }, e: ShelfEvent): number {
+  if (e.deltaG > 0 || t.sessionId === null) return 1;
+  const last = ctx.lastPicks.get(t.sessionId);
+  if (!last || e.startTs - last.ts > SAME_STOP_MS || e.startTs <= last.ts) return 1;
+  return Math.hypot(hand.x - last.x, hand.y - last.y) <= SAME_SPOT_M ? SECOND_REACH_FACTOR : 1;
+}
+
+function notePick(ctx: FusionContext, sessionId: string, e: ShelfEvent, assoc: AssociationResult): void {
+  const c = assoc.tracks.find((t) => t.sessionId === sessionId);
+  if (!c) return;
+  const t = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)].find((x) => x.id === c.trackId);
+  const at = t ? positionAt(t, e.startTs) : null;
+  if (!at) return;
+  if (!ctx.lastPicks.has(sessionId) && ctx.lastPicks.size >= LAST_PICKS_MAX) {
+    const oldest = ctx.lastPicks.keys().next().value;
+    if (oldest !== undefined) ctx.lastPicks.delete(oldest);
+  }
+  ctx.lastPicks.set(sessionId, { ts: e.startTs, x: at.x, y: at.y });
 }
 
 /** Sessions considered jointly with their carts for a put-back. */

@@ -55,6 +55,7 @@ export class StorePerception implements Perception {
       retired: [],
       carts: new Map(),
       deferred: [],
+      lastPicks: new Map(),
       deviceNowTs: 0,
       stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0 },
     };
@@ -157,6 +158,7 @@ export class StorePerception implements Perception {
     this.ctx.retired = this.ctx.retired.filter((r) => r.track.sessionId !== sessionId);
     bindings.forget(sessionId);
     carts.delete(sessionId);
+    this.ctx.lastPicks.delete(sessionId);
   }
 
   snapshot(): PerceptionSnapshot {
