@@ -18,9 +18,9 @@ export interface BenchResult {
   shelfEvents: number;
 }
 
-export function benchPerception(opts: { seconds?: number; gondolas?: number; rounds?: number; print?: boolean } = {}): BenchResult {
+export function benchPerception(opts: { seconds?: number; gondolas?: number; platesPerShelf?: number; rounds?: number; print?: boolean } = {}): BenchResult {
   const seconds = opts.seconds ?? 20;
-  const layout = fixtureLayout({ gondolas: opts.gondolas ?? 4, shelvesPerGondola: 5, platesPerShelf: 12, sampleRateHz: 60, samplesPerMsg: 12, noiseSigmaG: 1 });
+  const layout = fixtureLayout({ gondolas: opts.gondolas ?? 4, shelvesPerGondola: 5, platesPerShelf: opts.platesPerShelf ?? 12, sampleRateHz: 60, samplesPerMsg: 12, noiseSigmaG: 1 });
   const prng = new Prng(42);
   const t0 = 1_700_000_000_000;
   const msgs: LoadCellWeight[] = [];
@@ -54,7 +54,7 @@ export function benchPerception(opts: { seconds?: number; gondolas?: number; rou
   const res: BenchResult = { messages: msgs.length, samples, seconds: best, msgsPerS: msgs.length / best, samplesPerS: samples / best, shelfEvents };
   if (opts.print !== false) {
     console.log(
-      `benchPerception: ${res.messages} msgs (${res.samples} samples) in ${(best * 1000).toFixed(1)} ms: ` +
+      `benchPerception (${layout.gondolas.length * 5} shelves x ${opts.platesPerShelf ?? 12} plates): ${res.messages} msgs (${res.samples} samples) in ${(best * 1000).toFixed(1)} ms: ` +
         `${Math.round(res.msgsPerS)} msgs/s, ${(res.samplesPerS / 1e6).toFixed(2)} M samples/s, ${shelfEvents} shelf events`,
     );
   }

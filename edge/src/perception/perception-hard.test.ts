@@ -74,6 +74,31 @@ describe('perception: two shoppers, companions, put-backs, hints', () => {
     expect(rv.evidence.tracks.length).toBe(2);
   });
 
+  it('waits (bounded) for who walks away after the reach when two are equally close', () => {
+    const r = runScenario(
+      spec({
+        durationMs: 16_000,
+        walkers: [
+          // A reaches at ~5.5 s and walks off 1.8 s later; B keeps standing.
+          walk(T0, [{ x: 3.2, y: 2.6, from: T0 + 3000, to: T0 + 7300 }], T0 + 11_000),
+          walk(T0 + 1500, [{ x: 3.8, y: 2.6, from: T0 + 4000, to: T0 + 13_000 }], T0 + 15_500),
+        ],
+        admits: [
+          { sessionId: 'A', gateId: 'gate-in', people: 1, ts: T0 + 300 },
+          { sessionId: 'B', gateId: 'gate-in', people: 1, ts: T0 + 1800 },
+        ],
+        picks: [{ plateId: 'g1s1p3', atMs: T0 + 5500, deltaG: -250 }],
+      }),
+      createPerception,
+    );
+    expect(r.reviews).toEqual([]);
+    expect(r.deltas.map((d) => [d.sessionId, d.sku])).toEqual([['A', 'sku-003']]);
+    const d = r.deltas[0]!;
+    // Deferred past the settle, but no longer than deferMs after the reach.
+    expect(d.emittedAt - d.settledAt).toBeGreaterThan(300);
+    expect(d.emittedAt).toBeLessThanOrEqual(T0 + 5500 + 4000 + 300);
+  });
+
   it('rolls a companion pick up to the payer session and names both at the exit', () => {
     const r = runScenario(
       spec({

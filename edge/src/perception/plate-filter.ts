@@ -15,6 +15,8 @@ import type { PlateThresholds } from './tuning.js';
 export const PLATE_IDLE = 0;
 export const PLATE_ACTIVE = 1;
 export const PLATE_SETTLED = 2;
+/** Idle plates are checked for drift and gentle changes every (mask + 1) samples. */
+const IDLE_CHECK_MASK = 3;
 
 export class ShelfPlates {
   readonly count: number;
@@ -169,6 +171,8 @@ export class ShelfPlates {
       if (st === PLATE_IDLE) this.activeStartTs[i] = ts;
       return;
     }
+    // Idle plates only drift: checking them every few samples is enough and halves the cost.
+    if (st === PLATE_IDLE && (this.pos[i]! & IDLE_CHECK_MASK) !== 0) return;
     if (!this.stable(i)) return;
     const d = this.delta(i);
     if (st === PLATE_ACTIVE) {
@@ -185,7 +189,8 @@ export class ShelfPlates {
         this.busy--;
       }
     } else if (st === PLATE_IDLE) {
-      this.wander[i] = this.wander[i]! + th.driftGain * (d * d - this.wander[i]!);
+      const gain = Math.min(1, th.driftGain * (IDLE_CHECK_MASK + 1));
+      this.wander[i] = this.wander[i]! + gain * (d * d - this.wander[i]!);
       if (Math.abs(d) > this.reportG(i)) {
         // A gentle change that never crossed the depart threshold (a light hand
         // pressing smoothly, or a light item): active from now, so it must stay
@@ -194,7 +199,7 @@ export class ShelfPlates {
         this.status[i] = PLATE_ACTIVE;
         this.activeStartTs[i] = ts;
       } else {
-        this.baseline[i] = this.baseline[i]! + th.driftGain * d;
+        this.baseline[i] = this.baseline[i]! + gain * d;
       }
     }
   }
