@@ -132,6 +132,8 @@ export interface UploadOptions {
   backoffMsMax?: number;
   /** Records per request through the batch route; 1 uses the single-record routes. */
   batchRecordsMax: number;
+  /** Called after each accepted request with the number accepted so far. */
+  onProgress?: (requestsDone: number) => void;
 }
 
 type Slot = { status: string; error?: { code: string; kind: string } };
@@ -193,6 +195,7 @@ export async function upload(baseUrl: string, storeId: string, apiKey: string, c
         const slots: Slot[] = single ? [JSON.parse(text) as Slot] : (JSON.parse(text) as { results: Slot[] }).results;
         if (tally(slots)) {
           report.requests++;
+          opts.onProgress?.(report.requests);
           return;
         }
       } else if (status !== 0 && status !== 409 && status < 500) {
