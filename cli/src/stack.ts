@@ -34,6 +34,8 @@ const PALM_GALLERY_SIZE_MAX = 100_000;
 
 export interface Stack {
   mqttUrl: string;
+  /** The store's key at the cloud (to start another edge for the same store). */
+  storeApiKey: string;
   cloud: RunningCloud;
   cloudClient: CloudAdminClient;
   edge: EdgeNode;
@@ -87,7 +89,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     closers.push(() => edge.close());
     const cloudClient = new CloudAdminClient(cloud.url, adminKey);
     return {
-      mqttUrl, cloud, cloudClient, edge, storeId,
+      mqttUrl, cloud, cloudClient, edge, storeId, storeApiKey: apiKey,
       async enrol(identities) {
         for (const s of identities) {
           await cloudClient.createCustomer(s.customerId, Date.now());
