@@ -64,7 +64,7 @@ export async function buildCloudApp(cfg: Readonly<CloudConfig>, deps: CloudDeps 
       ...(deps.faceEmbedder === undefined ? {} : { faceEmbedder: deps.faceEmbedder }),
     };
     await seedStores(ctx);
-    const key = await loadOrCreateSigningKey(db, clock.now());
+    const key = await loadOrCreateSigningKey(db, ctx.encryptionKey, clock.now());
     const app = Fastify({
       ...(deps.logger === undefined ? { logger: { level: cfg.logLevel } } : { loggerInstance: deps.logger }),
       bodyLimit: cfg.bodyBytesMax,

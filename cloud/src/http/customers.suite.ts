@@ -95,6 +95,8 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
       const a = (await req('GET', '/v1/entry-tokens/jwks', undefined, {})).json();
       const b = (await again.app.inject({ method: 'GET', url: '/v1/entry-tokens/jwks' })).json();
       expect(b).toEqual(a);
+      const stored = await cloud.ctx.db.all<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
+      expect(stored.every((r) => !r.private_jwk.includes('"d"'))).toBe(true);
     } finally {
       await again.close();
     }

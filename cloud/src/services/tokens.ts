@@ -1,12 +1,14 @@
 /**
  * App entry tokens: JWS ES256 with EntryTokenClaims. The key pair is made on
  * first start and kept in the database, so every cloud process signs with the
- * same key and the edge's cached JWKS stays valid across restarts.
+ * same key and the edge's cached JWKS stays valid across restarts. The
+ * private key is stored encrypted with the same at-rest key as biometrics.
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { ENTRY_TOKEN_ALG, type EntryTokenClaims } from '@tebura/contract';
 import type { SqlDb } from '../db/sql.js';
+import { decryptBytes, encryptBytes } from '../crypto.js';
 
 type PrivateKey = Parameters<SignJWT['sign']>[0];
 
@@ -16,7 +18,7 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-export async function loadOrCreateSigningKey(db: SqlDb, now: number): Promise<SigningKey> {
+export async function loadOrCreateSigningKey(db: SqlDb, secret: Buffer, now: number): Promise<SigningKey> {
   const select = 'SELECT kid, private_jwk, public_jwk FROM signing_keys WHERE alg = ? ORDER BY created_at, kid LIMIT 1';
   let row = (await db.all<{ kid: string; private_jwk: string; public_jwk: string }>(select, [ENTRY_TOKEN_ALG]))[0];
   if (row === undefined) {
@@ -25,7 +27,7 @@ export async function loadOrCreateSigningKey(db: SqlDb, now: number): Promise<Si
     await db.run('INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING', [
       kid,
       ENTRY_TOKEN_ALG,
-      JSON.stringify(await exportJWK(pair.privateKey)),
+      encryptBytes(secret, Buffer.from(JSON.stringify(await exportJWK(pair.privateKey))), `signing-key:${kid}`),
       JSON.stringify(await exportJWK(pair.publicKey)),
       now,
     ]);
@@ -33,7 +35,10 @@ export async function loadOrCreateSigningKey(db: SqlDb, now: number): Promise<Si
     row = (await db.all<{ kid: string; private_jwk: string; public_jwk: string }>(select, [ENTRY_TOKEN_ALG]))[0];
     if (row === undefined) throw new Error('signing key not persisted');
   }
-  const privateKey = (await importJWK(JSON.parse(row.private_jwk) as JWK, ENTRY_TOKEN_ALG)) as PrivateKey;
+  // Keys written before encryption at rest (plain JSON) still load, so older data dirs keep their tokens valid.
+  const text = row.private_jwk.startsWith('{') ? row.private_jwk : decryptBytes(secret, row.private_jwk, `signing-key:${row.kid}`).toString('utf8');
+  const jwk = JSON.parse(text) as JWK;
+  const privateKey = (await importJWK(jwk, ENTRY_TOKEN_ALG)) as PrivateKey;
   return { kid: row.kid, privateKey, publicJwk: JSON.parse(row.public_jwk) as JWK };
 }
 
