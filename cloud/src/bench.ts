@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Prng, type Receipt } from '@tebura/contract';
-import { loadCloudConfig } from './config.js';
+import { loadConfig, Prng, type Receipt } from '@tebura/contract';
+import { CloudConfigSchema } from './config.js';
 import { buildCloudApp } from './http/app.js';
 import type { SqlDb } from './db/sql.js';
 import { makeReceipt, randomSuffix } from './testing/fixtures.js';
@@ -69,7 +69,9 @@ async function rawInserts(db: SqlDb, receipts: readonly Receipt[], concurrency: 
 async function benchOne(backend: 'sqlite' | 'pg', n: number, concurrency: number, seed: number, url?: string): Promise<LedgerBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tebura-bench-'));
   const schema = `bench_${randomSuffix()}`;
-  const cfg = loadCloudConfig(
+  // loadConfig, not loadCloudConfig: DATABASE_URL must not turn the SQLite run into a PostgreSQL one.
+  const cfg = loadConfig(
+    CloudConfigSchema,
     {
       adminKey: BENCH_ADMIN,
       devMode: true,

@@ -20,7 +20,8 @@ export class CloudChild {
   constructor(private readonly configPath: string) {}
 
   async start(): Promise<string> {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVE_TS, this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // DATABASE_URL emptied: the config file alone decides the backend.
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVE_TS, this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
     this.child = child;
     this.starts++;
     let err = '';

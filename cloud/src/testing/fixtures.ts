@@ -1,7 +1,8 @@
 /** Builders for tests, the fault harness and the bench: arithmetic done the edge's way (tax floored per class). */
 import { randomBytes } from 'node:crypto';
 import type { Adjustment, Receipt, SessionRecord } from '@tebura/contract';
-import { loadCloudConfig, type CloudConfig } from '../config.js';
+import { loadConfig } from '@tebura/contract';
+import { CloudConfigSchema, type CloudConfig } from '../config.js';
 
 export const TEST_RATES: Readonly<Record<'food' | 'standard', number>> = { food: 800, standard: 1000 };
 
@@ -71,10 +72,15 @@ export function randomSuffix(): string {
 export type Backend = 'sqlite' | 'pg';
 export const PG_URL = process.env['TEBURA_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A config for one test: SQLite in memory, or PostgreSQL in a fresh schema. */
+/**
+ * A config for one test: SQLite in memory, or PostgreSQL in a fresh schema.
+ * Validated without loadCloudConfig's DATABASE_URL override, so a SQLite test
+ * stays on SQLite whatever the environment says.
+ */
 export function testConfig(backend: Backend, extra: Partial<CloudConfig> & { schema?: string } = {}): Readonly<CloudConfig> {
   const { schema, ...rest } = extra;
-  return loadCloudConfig(
+  return loadConfig(
+    CloudConfigSchema,
     {
       adminKey: ADMIN_KEY,
       devMode: true,
