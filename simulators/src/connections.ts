@@ -34,20 +34,28 @@ export function wakeable(ms: number): { done: Promise<void>; wake: () => void } 
   return { done, wake };
 }
 
+/** Key of the shared data connection in the clients map (not a device id: ids have no '#'). */
+export const GATEWAY_CLIENT_KEY = '#gateway';
+
 export class DevicePublisher {
   messages = 0;
   private inFlight = 0;
   private drained: (() => void) | null = null;
+  private readonly gateway: MqttClient | undefined;
 
   constructor(
     private readonly clients: ReadonlyMap<string, MqttClient>,
     private readonly recorder: RecordingWriter | null,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    this.gateway = clients.get(GATEWAY_CLIENT_KEY);
+  }
 
   async publish(batch: OutMsg[]): Promise<void> {
     for (const m of batch) {
-      const c = this.clients.get(m.deviceId);
+      // Readings go through the gateway when there is one; device state stays on the
+      // device's own connection, beside its last will.
+      const c = this.gateway !== undefined && !m.topic.endsWith('/state') ? this.gateway : this.clients.get(m.deviceId);
       if (c === undefined) continue;
       this.inFlight++;
       this.messages++;
@@ -72,11 +80,27 @@ export class DevicePublisher {
   }
 }
 
-/** One connection per device, each with its retained offline will; gates listen for decisions. */
-export async function connectDevices(url: string, storeId: string, engine: SimEngine, onDecision: (topic: string, payload: Buffer) => void): Promise<Map<string, MqttClient>> {
+/**
+ * One connection per device, each with its retained offline will; gates listen for
+ * decisions. With `gateway`, every reading also goes through one shared connection,
+ * as a devices/ serial gateway would send it: MQTT keeps one connection's messages
+ * in order, so time-compressed runs ('max', high speeds) reach the edge in
+ * simulated-time order instead of racing each other across sockets.
+ */
+export async function connectDevices(
+  url: string, storeId: string, engine: SimEngine, onDecision: (topic: string, payload: Buffer) => void, gateway = false,
+): Promise<Map<string, MqttClient>> {
   const clients = new Map<string, MqttClient>();
   const suffix = randomUUID().slice(0, 8);
   try {
+    if (gateway) {
+      const g = await withTimeout(
+        mqtt.connectAsync(url, { clientId: `sim-${storeId}-gateway-${suffix}`.slice(0, 120), protocolVersion: 4, reconnectPeriod: 1000 }),
+        CONNECT_TIMEOUT_MS,
+        'connect gateway',
+      );
+      clients.set(GATEWAY_CLIENT_KEY, g);
+    }
     for (const d of engine.deviceList()) {
       const will = { v: 1, deviceId: d.deviceId, bootId: engine.bootId, kind: d.kind, state: 'offline', ts: engine.cfg.startMs };
       const c = await withTimeout(

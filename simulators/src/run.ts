@@ -50,6 +50,12 @@ export interface SimRunOptions {
   identities?: readonly ShopperIdentity[];
   /** Wall-clock bound on waiting for one gate decision, ms. */
   decisionWaitMs?: number;
+  /**
+   * 'per-device': each device publishes on its own connection. 'gateway': readings go
+   * through one connection in simulated-time order. Default: gateway when the run is
+   * faster than `GATEWAY_SPEED_MIN`x, where cross-socket races would reorder time.
+   */
+  transport?: 'per-device' | 'gateway';
   /** Called once per problem kind (bad decision payload, publish error, token failure). */
   log?: (msg: string) => void;
 }
@@ -66,6 +72,9 @@ export interface SimRunSummary {
   rejectedDecisions: number;
   tokenFailures: number;
 }
+
+/** Runs faster than this (simulated s per wall s) use the gateway transport by default. */
+export const GATEWAY_SPEED_MIN = 4;
 
 /** Default wall-clock bound on one gate decision, ms. */
 export const DECISION_WAIT_MS_DEFAULT = 10_000;
@@ -138,6 +147,7 @@ export async function runSimulation(opts: SimRunOptions): Promise<SimRunSummary>
   const engine = new SimEngine({ scenario, store, seed: opts.seed, startMs, identities, emit: (m) => outbox.push(m), appToken: (c) => tokens.get(c), facePhoto: (c) => photos.get(c) });
   const appArrivals = engine.people.groups.filter((g) => g.identity.method === 'app').map((g) => ({ customerId: g.identity.customerId, t: g.truth.arrivalTs }));
   const st: RunState = { opts, engine, tokens, appArrivals, nextToken: 0, decisionTimeouts: 0, rejectedDecisions: 0, tokenFailures: 0, decisionWaiter: null, logOnce };
+  const gateway = (opts.transport ?? (opts.speed === 'max' || opts.speed > GATEWAY_SPEED_MIN ? 'gateway' : 'per-device')) === 'gateway';
   const clients = await connectDevices(opts.mqttUrl, store.id, engine, (topic, payload) => {
     // Never throws out of the MQTT handler: a bad answer is counted, logged once and dropped.
     const d = decodeMessage(topic, payload);
@@ -148,7 +158,7 @@ export async function runSimulation(opts: SimRunOptions): Promise<SimRunSummary>
     }
     engine.deliverDecision(d.msg);
     st.decisionWaiter?.();
-  });
+  }, gateway);
   const recorder = opts.recordPath === undefined ? null : new RecordingWriter(opts.recordPath, { storeId: store.id, source: 'sim', startMs, scenario: scenario.name, seed: opts.seed });
   const publisher = new DevicePublisher(clients, recorder, (err) => logOnce('publish', `publish failed: ${err.message}`));
   const progress = (): void => opts.onProgress?.({ simTimeMs: engine.now - startMs, durationMs: scenario.durationS * 1000, shoppersDone: doneGroups(engine), shoppers: identities.length });
