@@ -14,7 +14,7 @@ export class CloudAdminClient {
     private readonly adminKey: string,
   ) {}
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private async call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -46,6 +46,11 @@ export class CloudAdminClient {
   async issueEntryToken(customerId: string, storeId: string): Promise<string> {
     const r = (await this.call('POST', `/v1/customers/${encodeURIComponent(customerId)}/entry-tokens`, { storeId })) as { token: string };
     return r.token;
+  }
+
+  /** Erasure: templates removed at the cloud, and at every edge on its next sync. */
+  async eraseCustomer(customerId: string): Promise<void> {
+    await this.call('DELETE', `/v1/customers/${encodeURIComponent(customerId)}`);
   }
 
   async stats(): Promise<Record<string, number>> {
