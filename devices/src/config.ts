@@ -35,8 +35,11 @@ export const GatewayConfig = Type.Object(
         reconnectPeriodMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 1000 }),
         /** Packets held while the broker is away; beyond it the oldest is dropped. */
         publishQueueLengthMax: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 3000 }),
-        /** Queue drain rate after a reconnect (a 60 Hz shelf makes 5 packets/s at 12 samples each). */
-        drainPacketsPerS: Type.Integer({ minimum: 1, maximum: 100_000, default: 250 }),
+        /**
+         * Queue drain rate after a reconnect. A 60 Hz shelf makes 5 packets/s at 12
+         * samples each, so the default drains a full default queue in about 3 s.
+         */
+        drainPacketsPerS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
         /** How long stop() waits for the offline state to reach the broker. */
         closeTimeoutMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2000 }),
       },
