@@ -5,11 +5,13 @@ import { startEmbeddedBroker } from '../broker.js';
 import { REPO_ROOT } from '../paths.js';
 
 const USAGE = [
-  'usage: tebura bench <edge|identity|sim|perception> [options]',
+  'usage: tebura bench <edge|ledger|identity|sim|perception> [options]',
   '',
   '  edge [--broker URL] [--messages N]   edge ingest vs a raw MQTT.js subscriber on the same broker, same run (ratio)',
   '                                       default broker: Mosquitto at mqtt://127.0.0.1:1883 if reachable, else embedded',
   '  identity [--images DIR] [--iterations N]   face gate decision p50/p95 at 1k/10k/100k, palm 1:N at 1M',
+  '  ledger [--receipts N] [--pg URL]     cloud receipt ingest vs raw inserts of the same rows, SQLite and PostgreSQL',
+  '                                       (PostgreSQL: --pg, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)',
   '  sim [scenario.yaml]                  simulator generator throughput (no broker), messages/s',
   '  perception                           perception alone: weight packets/s through onWeight',
 ].join('\n');
@@ -58,6 +60,17 @@ export const command: Command = {
           ...(iterations !== undefined ? { iterations } : {}),
         });
         io.stdout.write(`${formatBenchReport(r)}\n`);
+        return 0;
+      }
+      case 'ledger': {
+        const { benchLedger } = await import('@tebura/cloud');
+        const receipts = flagNumber(a, 'receipts');
+        const rows = await benchLedger({
+          databaseUrl: flagString(a, 'pg') ?? io.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+          log: (l: string) => io.stderr.write(`${l}\n`),
+          ...(receipts !== undefined ? { receipts } : {}),
+        });
+        print(rows);
         return 0;
       }
       case 'sim': {
