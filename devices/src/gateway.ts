@@ -97,7 +97,16 @@ export class SerialLoadCellGateway {
         this.log.error({ err: (e as Error).message }, 'sample not batched; dropped');
       }
     });
-    driver.on('fault', (err) => this.log.error({ err: err.message }, 'serial driver gave up; no more weight packets until restart'));
+    driver.on('fault', (err) => {
+      this.log.error({ err: err.message }, 'serial driver gave up; device state offline until restart');
+      try {
+        batcher.flush();
+        link.setDeviceState('offline');
+      } catch (e) {
+        this.handlerErrors++;
+        this.log.error({ err: (e as Error).message }, 'fault handling failed');
+      }
+    });
     this.run = { bootId, driver, batcher, link };
     this.packets = 0;
     await link.start();

@@ -1,40 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventEmitter } from 'node:events';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { decodeMessage, EnvelopeSequencer, topicFor, type LoadCellWeight } from '@tebura/contract';
 import { MqttLink, type MqttLinkOptions } from './mqtt-link.js';
 import { silentLogger } from './log.js';
-
-/** Just enough of MQTT.js's client: QoS 0 publish while disconnected fails like queueQoSZero: false does. */
-class FakeClient extends EventEmitter {
-  connected = false;
-  /** Fails the next publish as if the socket died between our check and the write. */
-  failNext = false;
-  sent: { topic: string; payload: string; retain: boolean }[] = [];
-  publish(topic: string, payload: string, opts: { retain: boolean }, cb?: (err?: Error) => void): this {
-    if (!this.connected || this.failNext) {
-      this.failNext = false;
-      cb?.(new Error('No connection to broker'));
-    }
-    else {
-      this.sent.push({ topic, payload, retain: opts.retain });
-      cb?.();
-    }
-    return this;
-  }
-  publishAsync(topic: string, payload: string, opts: { retain: boolean }): Promise<void> {
-    this.sent.push({ topic, payload, retain: opts.retain });
-    return Promise.resolve();
-  }
-  endAsync(): Promise<void> {
-    this.connected = false;
-    return Promise.resolve();
-  }
-  up(): void {
-    this.connected = true;
-    this.emit('connect');
-  }
-}
+import { FakeClient } from './testing/fake-mqtt.js';
 
 function link(over: Partial<MqttLinkOptions> = {}) {
   const fake = new FakeClient();

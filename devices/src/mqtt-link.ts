@@ -62,6 +62,8 @@ export class MqttLink {
   private readonly own = { published: 0, queued: 0, droppedAtStop: 0, publishErrors: 0, connects: 0 };
   private client: MqttClient | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
+  /** What we say on connect: online, unless the device behind us has failed. */
+  private deviceState: 'online' | 'offline' = 'online';
 
   constructor(o: MqttLinkOptions) {
     this.o = o;
@@ -88,7 +90,7 @@ export class MqttLink {
     client.on('offline', () => this.o.log.warn({ url: this.o.url }, 'mqtt offline; queueing weight packets'));
     const connected = new Promise<void>((resolve) => {
       client.on('connect', () => {
-        this.onConnect(stateTopic);
+        this.onConnect();
         resolve();
       });
     });
@@ -134,6 +136,17 @@ export class MqttLink {
     await client.endAsync(!client.connected);
   }
 
+  /**
+   * Sets the retained state for the device behind the gateway (offline when its
+   * serial link has failed for good) and publishes it now if connected.
+   */
+  setDeviceState(state: 'online' | 'offline'): void {
+    this.deviceState = state;
+    const client = this.client;
+    if (client === null || !client.connected) return;
+    this.publishState(client);
+  }
+
   counters(): MqttLinkCounters {
     return { ...this.own, droppedOldest: this.queue.dropped };
   }
@@ -142,16 +155,21 @@ export class MqttLink {
     return { v: CONTRACT_VERSION, deviceId: this.o.deviceId, bootId: this.o.bootId, kind: 'loadcell', state, ts: this.o.now() };
   }
 
-  private onConnect(stateTopic: Topic<'device/state'>): void {
+  private publishState(client: MqttClient): void {
+    const topic = topicFor(this.o.storeId, 'device/state', this.o.deviceId);
+    publishTyped(client, topic, this.state(this.deviceState), (err) => {
+      if (err) this.o.log.warn({ err: err.message, state: this.deviceState }, 'device state not published');
+    });
+  }
+
+  private onConnect(): void {
     this.own.connects++;
     const client = this.client;
     if (client === null) return;
     // An MQTT handler: nothing may escape it (STYLE rule 4).
     try {
       // After a dropped connection the broker has published our will; say online again.
-      publishTyped(client, stateTopic, this.state('online'), (err) => {
-        if (err) this.o.log.warn({ err: err.message }, 'online state not published');
-      });
+      this.publishState(client);
       this.drain();
     } catch (e) {
       this.own.publishErrors++;
