@@ -23,6 +23,13 @@ describe('tebura-gateway main', () => {
     expect(t.out[0]).toMatch(/config ok.*1 plates/);
   });
 
+  it('--validate-config accepts the shipped example (devices/gateway.example.json)', async () => {
+    const t = io();
+    const example = new URL('../gateway.example.json', import.meta.url).pathname;
+    expect(await main(['--config', example, '--validate-config'], t.io)).toBe(0);
+    expect(t.out[0]).toMatch(/12 plates/);
+  });
+
   it('exits 2 with every error and its path for a bad file', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ storeId: 's 1', serial: {}, profile: { name: 'p', plates: [] } }));
