@@ -9,6 +9,7 @@ import type { Action } from './plan.js';
 import { CROWD_RETRIES_MAX, CROWD_RETRY_MS, SYNC_WAIT_MS_MAX, type People, type Person } from './people.js';
 import { palmScan, PALM_TEMPLATE_FORMAT } from './population.js';
 import { REACH_MS, type Item } from './world.js';
+import { entrySpot } from './spots.js';
 
 export function runAction(pp: People, p: Person, a: Action, t: number): boolean {
   switch (a.k) {
@@ -19,7 +20,12 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
       const routed = a.exit && a.where === 'inside';
       return park(pp, p, pp.walk(p, t, routed ? pp.router.route(pp.position(p, t), to) : [to]));
     }
+    case 'walkToEntrySpot': {
+      const to = entrySpot(pp, p, pp.spotPrng);
+      return park(pp, p, pp.walk(p, t, pp.router.route(pp.position(p, t), to)));
+    }
     case 'walkToFacing': {
+      if (a.unlessInReach === true && pp.inReach(pp.position(p, t), a.facing)) return true;
       const to = pp.standFor(p, a.facing, p.crowdRetries >= CROWD_RETRIES_MAX, a.close === true);
       if (to === null) {
         // Crowded: wait where we are and look again.

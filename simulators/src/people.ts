@@ -3,7 +3,7 @@
  * Blocking actions (gate queue, decisions, barriers) park a person until someone
  * wakes them; every park is bounded so no person can stall the run.
  */
-import type { Gate, Gondola, Prng } from '@tebura/contract';
+import type { Gate, Gondola, Plate, Prng } from '@tebura/contract';
 import type { SimEngine } from './engine.js';
 import { Router, dist, gatePoints, standPoint, type Point } from './geometry.js';
 import { entryActions, exitActions, neighbourOf, pairActions, pickFacing, shoppingActions, shoppingList, type Action, type PairRole, type PlanContext } from './plan.js';
@@ -58,6 +58,10 @@ export class People {
   readonly persons: Person[] = [];
   readonly router: Router;
   readonly gondolaOfPlate = new Map<string, Gondola>();
+  readonly plateById = new Map<string, Plate>();
+  /** Draws for where people wait after the entry gate; its own stream so plans and noise keep theirs. */
+  readonly spotPrng: Prng;
+  private readonly reachable = new Map<number, number[]>();
   readonly barriers = new Map<string, { n: number; waiting: Person[] }>();
   readonly releasedBarriers = new Set<string>();
   readonly gateOwner = new Map<string, string | null>();
@@ -74,7 +78,39 @@ export class People {
   ) {
     const store = engine.cfg.store;
     this.router = new Router(store);
-    for (const g of store.gondolas) for (const sh of g.shelves) for (const p of sh.plates) this.gondolaOfPlate.set(p.id, g);
+    for (const g of store.gondolas) {
+      for (const sh of g.shelves) {
+        for (const p of sh.plates) {
+          this.gondolaOfPlate.set(p.id, g);
+          this.plateById.set(p.id, p);
+        }
+      }
+    }
+    this.spotPrng = prng.fork('entry-spots');
+  }
+
+  /** Centre of the plates a facing rests on. */
+  private facingCentre(facing: number): { plates: Plate[]; centre: Point } {
+    const plates = this.engine.world.facings[facing]!.entry.plateIds.map((id) => this.plateById.get(id)!);
+    return { plates, centre: { x: plates.reduce((s, q) => s + q.x, 0) / plates.length, y: plates.reduce((s, q) => s + q.y, 0) / plates.length } };
+  }
+
+  /** Every plate of the facing within reach of `at` (with a margin for position noise, as standFor). */
+  inReach(at: Point, facing: number): boolean {
+    const reachM = this.engine.cfg.store.reachM - 0.1;
+    return this.facingCentre(facing).plates.every((pl) => dist(at, pl) <= reachM);
+  }
+
+  /** Other facings a shopper standing straight in front of facing `f` reaches without a step. */
+  reachableFrom(f: number): readonly number[] {
+    let out = this.reachable.get(f);
+    if (out === undefined) {
+      const { plates, centre } = this.facingCentre(f);
+      const at = standPoint(this.engine.cfg.store, this.gondolaOfPlate.get(plates[0]!.id)!, centre, 0);
+      out = this.engine.world.facings.filter((x) => x.index !== f && this.inReach(at, x.index)).map((x) => x.index);
+      this.reachable.set(f, out);
+    }
+    return out;
   }
 
   nextTxId(gateId: string): string {
@@ -84,7 +120,7 @@ export class People {
   /** Arrival times and the plan of every group and pair, drawn up front in arrival order. */
   scheduleArrivals(firstMs: number): void {
     const { scenario, identities, store } = this.engine.cfg;
-    const ctx: PlanContext = { scenario, facings: this.engine.world.facings, prng: this.prng.fork('plan') };
+    const ctx: PlanContext = { scenario, facings: this.engine.world.facings, prng: this.prng.fork('plan'), reachableFrom: (f) => this.reachableFrom(f) };
     const arrivals = this.prng.fork('arrivals');
     const b = scenario.behaviour;
     const entries = store.gates.filter((g) => g.kind === 'entry');
@@ -232,10 +268,8 @@ export class People {
    */
   standFor(p: Person, facing: number, force: boolean, close: boolean): Point | null {
     const store = this.engine.cfg.store;
-    const entry = this.engine.world.facings[facing]!.entry;
-    const plates = entry.plateIds.map((id) => store.gondolas.flatMap((g) => g.shelves.flatMap((s) => s.plates)).find((x) => x.id === id)!);
-    const centre = { x: plates.reduce((s, q) => s + q.x, 0) / plates.length, y: plates.reduce((s, q) => s + q.y, 0) / plates.length };
-    const gondola = this.gondolaOfPlate.get(entry.plateIds[0]!)!;
+    const { plates, centre } = this.facingCentre(facing);
+    const gondola = this.gondolaOfPlate.get(plates[0]!.id)!;
     // Companions and deliberately paired shoppers may stand closer than strangers.
     const others = this.active_.filter((o) => o !== p && !o.done && o.standing !== null).map((o) => ({ at: o.standing!, gapM: close || o.group === p.group ? STAND_GAP_CLOSE_M : STAND_GAP_M }));
     let best: Point | null = null;

@@ -11,7 +11,10 @@ import { REACH_MS, type Facing } from './world.js';
 export type Action =
   | { k: 'walk'; to: Point; direct: boolean }
   | { k: 'walkToGate'; where: 'at' | 'outside' | 'inside'; exit: boolean; lateralM: number }
-  | { k: 'walkToFacing'; facing: number; close?: boolean }
+  /** `unlessInReach`: stay put when every plate of the facing is already within reach. */
+  | { k: 'walkToFacing'; facing: number; close?: boolean; unlessInReach?: boolean }
+  /** Step aside to a free spot just inside the entry gate (spots.ts). */
+  | { k: 'walkToEntrySpot' }
   | { k: 'wait'; ms: number }
   | { k: 'sync'; key: string; n: number }
   | { k: 'gateAcquire'; exit?: boolean }
@@ -30,6 +33,8 @@ export interface PlanContext {
   scenario: Scenario;
   facings: readonly Facing[];
   prng: Prng;
+  /** Facings whose plates a shopper standing at facing `f` reaches without moving. */
+  reachableFrom?(f: number): readonly number[];
 }
 
 export type PairRole = { kind: 'handoff' | 'same-shelf'; key: string; first: boolean; partnerId: string; facing: number };
@@ -51,6 +56,15 @@ function neighbourFacing(ctx: PlanContext, f: number): number {
   const shelf = ctx.facings[f]!.shelfIndex;
   const same = ctx.facings.filter((x) => x.shelfIndex === shelf && x.index !== f);
   return same.length > 0 ? ctx.prng.pick(same).index : randomFacing(ctx, new Set([f]));
+}
+
+/**
+ * Where a shopper puts a unit down "here" on the wrong place: a facing within arm's
+ * reach if there is one, else one on the same shelf (walked to first, see shoppingActions).
+ */
+function nearbyFacing(ctx: PlanContext, f: number): number {
+  const near = ctx.reachableFrom?.(f) ?? [];
+  return near.length > 0 ? ctx.prng.pick(near) : neighbourFacing(ctx, f);
 }
 
 export function pickFacing(ctx: PlanContext): number {
@@ -86,7 +100,7 @@ export function shoppingList(ctx: PlanContext, people: number, browseOnly: boole
     const putBack = units > 0 && prng.next() < b.putBackRate;
     const wrong = prng.next() < b.wrongPlaceRate;
     const now = prng.next() < 0.5;
-    const target = !wrong ? facing : now ? neighbourFacing(ctx, facing) : randomFacing(ctx, new Set([facing]));
+    const target = !wrong ? facing : now ? nearbyFacing(ctx, facing) : randomFacing(ctx, new Set([facing]));
     out.push({ facing, dwellMs, units, picker: prng.int(0, people - 1), putBack: putBack ? { now, target, wrong, waitMs: prng.int(1500, 4000) } : null, afterMs: REACH_MS + prng.int(300, 1200) });
   }
   return out;
@@ -104,6 +118,8 @@ export function shoppingActions(list: readonly Stop[], groupKey: string, people:
       const tag = `${groupKey}:s${s}`;
       if (st.units > 0) out.push({ k: 'pick', facing: st.facing, units: st.units, tag });
       const pb = st.putBack;
+      // A wrong place out of reach is walked to first; a hand does not stretch 3 m.
+      if (pb !== null && pb.now && pb.wrong) out.push({ k: 'walkToFacing', facing: pb.target, unlessInReach: true });
       if (pb !== null && pb.now) out.push({ k: 'wait', ms: pb.waitMs }, { k: 'putBack', facing: pb.target, tag, wrong: pb.wrong }, { k: 'wait', ms: REACH_MS + 300 });
       else if (pb !== null) later.push({ k: 'walkToFacing', facing: pb.target }, { k: 'wait', ms: 1200 }, { k: 'putBack', facing: pb.target, tag, wrong: pb.wrong }, { k: 'wait', ms: REACH_MS + 400 });
       out.push({ k: 'wait', ms: st.afterMs });
@@ -124,7 +140,7 @@ export function entryActions(index: number, people: number): Action[] {
       { k: 'wait', ms: 300 },
       { k: 'cross', dir: 'in' },
       ...(lastInGate ? [{ k: 'gateRelease' } as const] : []),
-      { k: 'walkToGate', where: 'inside', exit: false, lateralM: 0 },
+      { k: 'walkToEntrySpot' },
     ];
   }
   return [
@@ -133,7 +149,7 @@ export function entryActions(index: number, people: number): Action[] {
     { k: 'walkToGate', where: 'at', exit: false, lateralM: 0 },
     { k: 'cross', dir: 'in' },
     ...(lastInGate ? [{ k: 'gateRelease' } as const] : []),
-    { k: 'walkToGate', where: 'inside', exit: false, lateralM: 0.5 * index },
+    { k: 'walkToEntrySpot' },
   ];
 }
 
