@@ -79,17 +79,32 @@ describe('MqttLink', () => {
     expect(seqsSent(fake)).toEqual([0]);
   });
 
-  it('stop() says offline itself and counts what was still queued', async () => {
+  it('stop() sends what is queued, then says offline itself', async () => {
+    const packet = packets();
+    const { l, fake } = link({ publishQueueLengthMax: 10, drainPacketsPerS: 50 });
+    const started = l.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    await started;
+    for (let i = 0; i < 5; i++) l.publishWeight(topic, packet());
+    fake.up(); // the paced drain sends 1 now, the rest would follow 20 ms apart
+    expect(seqsSent(fake)).toEqual([0]);
+    await l.stop();
+    expect(seqsSent(fake)).toEqual([0, 1, 2, 3, 4]);
+    expect(JSON.parse(fake.sent.at(-1)!.payload)).toMatchObject({ state: 'offline', bootId: 'b1' });
+    expect(fake.sent.at(-1)?.retain).toBe(true);
+    expect(l.counters().droppedAtStop).toBe(0);
+  });
+
+  it('stop() while the broker is away counts the queued packets as dropped', async () => {
     const packet = packets();
     const { l, fake } = link();
     const started = l.start();
     await vi.advanceTimersByTimeAsync(1000);
     await started;
     l.publishWeight(topic, packet());
-    fake.connected = true; // connected, but the drain has not run
+    l.publishWeight(topic, packet());
     await l.stop();
-    expect(JSON.parse(fake.sent.at(-1)!.payload)).toMatchObject({ state: 'offline', bootId: 'b1' });
-    expect(fake.sent.at(-1)?.retain).toBe(true);
-    expect(l.counters().droppedAtStop).toBe(1);
+    expect(fake.sent).toEqual([]);
+    expect(l.counters().droppedAtStop).toBe(2);
   });
 });

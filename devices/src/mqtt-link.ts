@@ -46,6 +46,8 @@ export interface MqttLinkCounters {
   droppedAtStop: number;
   publishErrors: number;
   connects: number;
+  /** Client errors (one per failed reconnect attempt while the broker is down). */
+  mqttErrors: number;
 }
 
 /** Drain timer period; packets per tick follow from drainPacketsPerS. */
@@ -59,7 +61,7 @@ interface Pending {
 export class MqttLink {
   private readonly o: MqttLinkOptions;
   private readonly queue: DropOldestQueue<Pending>;
-  private readonly own = { published: 0, queued: 0, droppedAtStop: 0, publishErrors: 0, connects: 0 };
+  private readonly own = { published: 0, queued: 0, droppedAtStop: 0, publishErrors: 0, connects: 0, mqttErrors: 0 };
   private client: MqttClient | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
   /** What we say on connect: online, unless the device behind us has failed. */
@@ -86,7 +88,11 @@ export class MqttLink {
       will: { topic: stateTopic, payload: Buffer.from(JSON.stringify(this.state('offline'))), qos: 1, retain: true },
     });
     this.client = client;
-    client.on('error', (err) => this.o.log.warn({ err: err.message }, 'mqtt error'));
+    // While the broker is down MQTT.js reports an error per reconnect attempt: count them all, log few.
+    client.on('error', (err) => {
+      this.own.mqttErrors++;
+      if (isLogWorthy(this.own.mqttErrors)) this.o.log.warn({ err: err.message, count: this.own.mqttErrors }, 'mqtt error');
+    });
     client.on('offline', () => this.o.log.warn({ url: this.o.url }, 'mqtt offline; queueing weight packets'));
     const connected = new Promise<void>((resolve) => {
       client.on('connect', () => {
@@ -121,6 +127,10 @@ export class MqttLink {
     if (this.drainTimer !== null) clearTimeout(this.drainTimer);
     this.drainTimer = null;
     if (client === null) return;
+    if (client.connected) {
+      // Stopping ends the pacing: what is still queued goes out now, before the offline state.
+      for (let p = this.queue.shift(); p !== undefined; p = this.queue.shift()) this.send(client, p);
+    }
     this.own.droppedAtStop += this.queue.clear();
     if (client.connected) {
       const topic = topicFor(this.o.storeId, 'device/state', this.o.deviceId);
