@@ -47,7 +47,7 @@ async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Pro
   }
 }
 
-function rig(queueLengthMax: number) {
+function rig(queueLengthMax: number, reconnectPeriodMs = 300) {
   const id = randomUUID().slice(0, 8);
   const storeId = `it-gw-${id}`;
   const deviceId = `shelf-g2s5-${id}`;
@@ -58,7 +58,7 @@ function rig(queueLengthMax: number) {
     deviceId,
     samplesPerMsg: 12,
     serial: { path, reopenDelayMs: 50 },
-    mqtt: { url: BROKER, clientId: `it-gw-${id}`, publishQueueLengthMax: queueLengthMax, reconnectPeriodMs: 300 },
+    mqtt: { url: BROKER, clientId: `it-gw-${id}`, publishQueueLengthMax: queueLengthMax, reconnectPeriodMs },
     profile: { name: 'AiFi G2/S5', plates: Array.from({ length: PLATES }, (_, i) => ({ plateId: `g2s5p${i + 1}`, channel: i })) },
   });
   const ports: SerialPortMock[] = [];
@@ -142,7 +142,8 @@ describe('SerialLoadCellGateway through Mosquitto', () => {
   });
 
   it('last will says offline when the connection dies uncleanly; queued packets drop oldest beyond the bound and flow on reconnect', async () => {
-    const r = rig(5);
+    // Reconnect slowly enough that the whole outage batch is queued before the link returns.
+    const r = rig(5, 1500);
     const sub = await subscriber(r.storeId);
     cleanups.push(async () => {
       await r.gw.stop();
@@ -162,6 +163,8 @@ describe('SerialLoadCellGateway through Mosquitto', () => {
     // While the broker is away: 10 packets, queue bound 5, so the 5 oldest are dropped.
     await until(() => !gwClient.connected, 'client to notice');
     r.feed(shelf, 24, 24 + 120);
+    await until(() => r.gw.counters().mqtt?.queued === 10, '10 packets queued');
+    expect(gwClient.connected).toBe(false);
     await until(() => weights(sub.seen).length === 2 + 5, 'queued packets after reconnect');
     expect(sub.seen.filter((s) => !s.decoded.ok)).toEqual([]);
     expect(weights(sub.seen).map((p) => p.seq)).toEqual([0, 1, 7, 8, 9, 10, 11]);
