@@ -16,17 +16,3 @@ export function readConfigFile(path: string): unknown {
     throw new ConfigError(path, [{ path: '', message: `cannot parse: ${(e as Error).message}` }]);
   }
 }
-
-/** Waits until the signal aborts (Ctrl-C) or `ms` passes, whichever is first. */
-export function waitFor(signal: AbortSignal, ms?: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = ms === undefined ? undefined : setTimeout(done, ms);
-    function done(): void {
-      if (timer !== undefined) clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -13,15 +13,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadScenario, loadStore, population, runSimulation } from '@tebura/sim';
 import { DEFAULT_STORE, SCENARIO_DIR } from './paths.js';
 import { startStack, type Stack } from './stack.js';
+import { until } from './wait.js';
 
 const MOSQUITTO_URL = process.env['TEBURA_TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 /** Receipts reach the cloud within this after the simulation ends. */
 const SETTLE_WAIT_MS = 15_000;
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-}
 
 describe.each([
   ['the embedded aedes broker', undefined],

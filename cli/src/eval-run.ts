@@ -13,6 +13,7 @@ import {
 } from '@tebura/sim';
 import type { ReviewItemView } from '@tebura/edge';
 import { startStack } from './stack.js';
+import { until } from './wait.js';
 
 export interface EvalOptions {
   scenarioPath: string;
@@ -26,11 +27,6 @@ export interface EvalOptions {
   signal?: AbortSignal;
   /** Also measure the bare generator's throughput (no broker) for this scenario. */
   benchGenerator?: boolean;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Sessions a review item touched: its own session, else its candidate shoppers. */

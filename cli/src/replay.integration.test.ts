@@ -13,13 +13,9 @@ import { convertAifi, loadScenario, loadStore, population, replay, runSimulation
 import { REPO_ROOT, SCENARIO_DIR } from './paths.js';
 import { startStack, type Stack } from './stack.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { until } from './wait.js';
 
 const AIFI_DIR = resolve(REPO_ROOT, '..', 'shared', 'data', 'aifi');
-
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-}
 
 const scored = (edge: EdgeNode): ScoredReceipt[] =>
   edge.receipts().map((r) => ({ customerId: r.customerId, sessionId: r.sessionId, closed: true, reviewed: false, lines: r.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })) }));

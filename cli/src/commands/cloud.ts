@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { loadCloudConfig, startCloud } from '@tebura/cloud';
 import { flagBool, flagString, parseArgs, UsageError } from '../args.js';
-import { readConfigFile, waitFor } from '../config-file.js';
+import { readConfigFile } from '../config-file.js';
+import { waitFor } from '../wait.js';
 import type { Command } from '../command.js';
 
 export const command: Command = {

@@ -7,6 +7,7 @@ import { flagBool, flagNumber, flagString, parseArgs, UsageError } from '../args
 import type { Command, CommandIO } from '../command.js';
 import { DEFAULT_STORE } from '../paths.js';
 import { startStack, type Stack } from '../stack.js';
+import { until } from '../wait.js';
 
 /** Shoppers per demo wave; a new wave starts when the last one is done. */
 const WAVE_SHOPPERS = 6;
@@ -55,11 +56,6 @@ async function summarise(stack: Stack, extraErrors: number, startedAt: number, c
     duration_s: Math.round((Date.now() - startedAt) / 100) / 10,
     console_url: stack.edge.consoleUrl,
   };
-}
-
-async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
 }
 
 export const command: Command = {
@@ -133,7 +129,7 @@ async function runWaves(
       say(`wave ${seed - firstSeed + 1}: ${run.shoppers} shoppers, ${run.messages} messages`);
     }
     // Let receipts of shoppers who just left reach the cloud.
-    await waitUntil(() => stack.edge.stats().outboxPending === 0, 5000);
+    await until(() => stack.edge.stats().outboxPending === 0, 5000);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     io.signal.removeEventListener('abort', onAbort);

@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { loadEdgeConfig, startEdge } from '@tebura/edge';
 import { flagBool, flagString, parseArgs, UsageError } from '../args.js';
-import { readConfigFile, waitFor } from '../config-file.js';
+import { readConfigFile } from '../config-file.js';
+import { waitFor } from '../wait.js';
 import type { Command } from '../command.js';
 
 /** Reads an edge config file; a layout given as a path is read relative to the config (JSON or YAML). */
