@@ -9,8 +9,12 @@ import { topicFor } from '@tebura/contract';
 import type { OutMsg, SimEngine } from './engine.js';
 import type { RecordingWriter } from './record.js';
 
-/** Publishes handed to MQTT.js but not yet written to the socket before the run waits. */
-const IN_FLIGHT_MAX = 2000;
+/**
+ * Publishes handed to MQTT.js but not yet written to the socket before the run waits.
+ * Under Node's 1000-listener warning: each publish blocked on a full socket holds a
+ * 'drain' listener, and with the gateway transport they all sit on one socket.
+ */
+const IN_FLIGHT_MAX = 500;
 /** Wall-clock bound on connecting one device, ms. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
