@@ -41,6 +41,12 @@ export class ShelfPlates {
   readonly lastTs: Float64Array;
   /** Mean square of the idle window mean around the baseline, grams^2. */
   readonly wander: Float64Array;
+  /**
+   * Per-sample noise variance seen while idle, grams^2. A load cell noisier than its
+   * datasheet (ageing, vibration, a loose cable) would otherwise never look stable
+   * and never report; thresholds scale with what this plate really does.
+   */
+  readonly sampleVar: Float64Array;
   /** Samples left in this plate's warm-up. */
   private readonly warmLeft: Int32Array;
   readonly lastValue: Float64Array;
@@ -66,6 +72,7 @@ export class ShelfPlates {
     this.settledLevel = new Float64Array(count);
     this.lastTs = new Float64Array(count);
     this.wander = new Float64Array(count).fill(th.noiseG * th.noiseG);
+    this.sampleVar = new Float64Array(count).fill(th.noiseG * th.noiseG);
     this.warmLeft = new Int32Array(count).fill(th.warmupSamples);
     this.lastValue = new Float64Array(count).fill(NaN);
   }
@@ -84,8 +91,13 @@ export class ShelfPlates {
     return Math.sqrt(Math.max(0, this.sumSq[i]! / n - m * m));
   }
 
+  /** How much noisier than its datasheet this plate is (>= 1). */
+  noiseScale(i: number): number {
+    return Math.max(1, Math.sqrt(this.sampleVar[i]!) / this.th.noiseG);
+  }
+
   stable(i: number): boolean {
-    return this.fill[i] === this.w && this.std(i) <= this.th.stableSigmaG;
+    return this.fill[i] === this.w && this.std(i) <= this.th.stableSigmaG * this.noiseScale(i);
   }
 
   /** Current change against the baseline, grams (negative: load removed). */
@@ -164,7 +176,7 @@ export class ShelfPlates {
       return;
     }
     const ref = st === PLATE_SETTLED ? this.settledLevel[i]! : this.baseline[i]!;
-    if (st !== PLATE_ACTIVE && Math.abs(grams - ref) > th.departG) {
+    if (st !== PLATE_ACTIVE && Math.abs(grams - ref) > th.departG * this.noiseScale(i)) {
       if (st === PLATE_IDLE) this.busy++;
       this.status[i] = PLATE_ACTIVE;
       // A settled plate touched again keeps its original start: one longer event.
@@ -191,6 +203,8 @@ export class ShelfPlates {
     } else if (st === PLATE_IDLE) {
       const gain = Math.min(1, th.driftGain * (IDLE_CHECK_MASK + 1));
       this.wander[i] = this.wander[i]! + gain * (d * d - this.wander[i]!);
+      const sd = this.std(i);
+      this.sampleVar[i] = this.sampleVar[i]! + gain * (sd * sd - this.sampleVar[i]!);
       if (Math.abs(d) > this.reportG(i)) {
         // A gentle change that never crossed the depart threshold (a light hand
         // pressing smoothly, or a light item): active from now, so it must stay
@@ -216,5 +230,7 @@ export class ShelfPlates {
     const d = this.delta(i);
     this.baseline[i] = this.baseline[i]! + d / n;
     this.wander[i] = this.wander[i]! + (d * d - this.wander[i]!) / n;
+    const sd = this.std(i);
+    this.sampleVar[i] = this.sampleVar[i]! + (sd * sd - this.sampleVar[i]!) / n;
   }
 }
