@@ -83,6 +83,8 @@ export function associate(
   tuning: PerceptionTuning,
   /** Extra likelihood factor per track (e.g. "already took something from this spot"). */
   trackFactor: (t: Track, hand: { x: number; y: number }) => number = () => 1,
+  /** Camera position noise (standard deviation, metres) of the tracks' detections. */
+  positionNoiseM = 0,
 ): AssociationResult {
   const s2 = 2 * tuning.assocSigmaM * tuning.assocSigmaM;
   const distTo = (x: number, y: number): number => {
@@ -90,7 +92,7 @@ export function associate(
     for (const p of plates) d = Math.min(d, Math.hypot(x - p.x, y - p.y));
     return d;
   };
-  const scored: { t: Track; w: number; distM: number; x: number; y: number; ts: number }[] = [];
+  const scored: Scored[] = [];
   for (const t of tracks) {
     const hand = positionAt(t, startTs);
     if (hand === null || hand.dtMs > POSITION_STALE_MS + (endTs - startTs)) continue;
@@ -105,8 +107,9 @@ export function associate(
       }
     });
     if (dMin > reachM) continue;
-    const w = Math.exp((-dHand * dHand) / s2) * stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * trackFactor(t, hand);
-    scored.push({ t, w, distM: dMin, ...at });
+    const still = stillFactor(t, hand, startTs);
+    const w = Math.exp((-dHand * dHand) / s2) * still * leaveFactor(t, hand, startTs) * trackFactor(t, hand);
+    scored.push({ t, w, distM: dMin, plausible: still, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);
   const out: ShopperCandidate[] = scored
@@ -115,10 +118,65 @@ export function associate(
   const bySession = new Map<string, SessionCandidate>();
   for (const c of out) {
     // Unbound people stay separate: two strangers are not one shopper.
-    const key = c.sessionId ?? `#${c.trackId}`;
+    const key = c.sessionId ?? `#${c.trackId}`; // as sessionKey()
     const e = bySession.get(key);
     if (e) e.probability += c.probability;
     else bySession.set(key, { sessionId: c.sessionId, probability: c.probability });
   }
+  capBySeparation(bySession, scored, startTs, tuning, positionNoiseM);
   return { tracks: out, sessions: [...bySession.values()].sort((a, b) => b.probability - a.probability) };
+}
+
+interface Scored {
+  t: Track;
+  w: number;
+  distM: number;
+  /** How plausible a picker this person is at all: 1 standing at the shelf, less walking past. */
+  plausible: number;
+  x: number;
+  y: number;
+  ts: number;
+}
+
+const sessionKey = (t: Track): string => t.sessionId ?? `#${t.id}`;
+
+/**
+ * The likelihood above happily turns small distance differences (and the leave and
+ * stillness heuristics) into near-certainty. When several people are within reach,
+ * position can only say who is nearer, and only as well as the distances are known:
+ * camera noise plus where a picker stands relative to what it reaches, widened for a
+ * track re-acquired just before the reach. So no session may be more probable than
+ * the chance that no other plausible picker is truly nearer,
+ * prod_j (1 - p_j Phi((d_i - d_j) / sqrt(s_i^2 + s_j^2))), where p_j is 1 for someone
+ * standing at the shelf and small for someone walking past. The mass this removes is left
+ * unassigned ("cannot tell"), which sends the event to review.
+ */
+function capBySeparation(bySession: Map<string, SessionCandidate>, scored: readonly Scored[], startTs: number, tuning: PerceptionTuning, positionNoiseM: number): void {
+  if (bySession.size < 2) return;
+  const base = Math.hypot(positionNoiseM, tuning.assocStandSpreadM);
+  const nearest = new Map<string, { d: number; s: number; p: number }>();
+  for (const c of scored) {
+    const young = c.t.firstTs > startTs - tuning.assocStableTrackMs;
+    const s = young ? base * tuning.assocUnstableSpreadFactor : base;
+    const key = sessionKey(c.t);
+    const e = nearest.get(key);
+    if (!e || c.distM < e.d) nearest.set(key, { d: c.distM, s, p: Math.max(c.plausible, e?.p ?? 0) });
+    else e.p = Math.max(e.p, c.plausible);
+  }
+  for (const [key, sc] of bySession) {
+    const me = nearest.get(key);
+    if (!me) continue;
+    let cap = 1;
+    // Another person beats this one only if it is a plausible picker and truly nearer.
+    for (const [k, o] of nearest) if (k !== key) cap *= 1 - o.p * normalCdf((me.d - o.d) / Math.hypot(me.s, o.s));
+    sc.probability = Math.min(sc.probability, cap);
+  }
+}
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152073) * t + 1.421413758) * t - 0.284496735) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }

@@ -40,6 +40,8 @@ export interface FusionContext {
   carts: Map<string, Map<string, number>>;
   /** Where and when each session last picked (one reach per stop). */
   lastPicks: Map<string, { ts: number; x: number; y: number }>;
+  /** Sessions charged per split event (base event id): a sibling part's shopper is someone else. */
+  partClaims: Map<string, Set<string>>;
   /** Events waiting for track evidence (see retryDeferred). */
   deferred: { e: ShelfEvent; decideBy: number }[];
   /** Latest device time seen on any input. */
@@ -109,7 +111,14 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const { tuning } = ctx;
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
-  const assoc = associate(plateXY, e.startTs, e.endTs, candidates, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e));
+  const assocAmong = (tracks: Track[]): AssociationResult =>
+    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout));
+  let assoc = assocAmong(candidates);
+  const claimed = ctx.partClaims.get(splitBase(e.eventId));
+  if (claimed && assoc.sessions.length > 1 && (assoc.sessions[0]?.probability ?? 0) < tuning.confidenceMin) {
+    // Unsure, and a sibling part's shopper is among the candidates: that one is explained.
+    assoc = assocAmong(candidates.filter((t) => t.sessionId === null || !claimed.has(t.sessionId)));
+  }
   const putBack = e.deltaG > 0;
   if (putBack) weighCartsForPutBack(ctx, e, assoc);
   const top = assoc.sessions[0];
@@ -139,6 +148,7 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   }
   const sessionId = top.sessionId;
   const confidence = best.probability * top.probability;
+  claimPart(ctx, e.eventId, sessionId);
   if (!putBack) notePick(ctx, sessionId, e, assoc);
   const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
   ctx.carts.set(sessionId, sessionCart);
@@ -161,6 +171,42 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     safeSink(ctx, () => ctx.sink.cartDelta(delta));
   });
   return true;
+}
+
+/** Split events remembered for their parts' claims; beyond it the oldest is dropped. */
+export const PART_CLAIMS_MAX = 256;
+
+/** Parts of one split event (see splitByFacing) share the id before the last '/'. */
+function splitBase(eventId: string): string {
+  const i = eventId.lastIndexOf('/');
+  return i < 0 ? '' : eventId.slice(0, i);
+}
+
+/**
+ * Two hands at once on two facings are two people: once one part is charged to a
+ * shopper, the other parts are decided among the others (that shopper's position
+ * says nothing about who took the neighbouring item).
+ */
+function claimPart(ctx: FusionContext, eventId: string, sessionId: string): void {
+  const base = splitBase(eventId);
+  if (base === '') return;
+  let set = ctx.partClaims.get(base);
+  if (!set) {
+    if (ctx.partClaims.size >= PART_CLAIMS_MAX) {
+      const oldest = ctx.partClaims.keys().next().value;
+      if (oldest !== undefined) ctx.partClaims.delete(oldest);
+    }
+    set = new Set();
+    ctx.partClaims.set(base, set);
+  }
+  set.add(sessionId);
+}
+
+/** The overhead cameras' worst position noise: what a track's position is known to. */
+function positionNoiseM(layout: StoreLayout): number {
+  let m = 0;
+  for (const c of layout.cameras) if (c.kind === 'overhead') m = Math.max(m, c.positionNoiseM);
+  return m;
 }
 
 /** A second pick from the very spot of one's last pick is this much less likely (one reach per stop). */

@@ -55,6 +55,7 @@ export class StorePerception implements Perception {
       retired: [],
       carts: new Map(),
       deferred: [],
+      partClaims: new Map(),
       lastPicks: new Map(),
       deviceNowTs: 0,
       stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0 },

@@ -65,6 +65,16 @@ export interface PerceptionTuning {
   assocSigmaM: number;
   /** Track positions before the event start considered by association. */
   assocPadMs: number;
+  /**
+   * Spread of where a picker stands relative to the plate it reaches (besides camera
+   * noise): two shoppers whose distances to the plate differ by less than about this
+   * cannot be told apart by position, and the event goes to a human.
+   */
+  assocStandSpreadM: number;
+  /** A track born less than this before the reach (re-acquired after a miss or ID switch) counts as unstable. */
+  assocStableTrackMs: number;
+  /** An unstable track's position is trusted this many times less (its spread is multiplied). */
+  assocUnstableSpreadFactor: number;
   /** An event whose shopper is ambiguous waits at most this long (device time from the reach) for tracks to tell. */
   deferMs: number;
   /** Lost tracks kept for association of late-settling events. */
@@ -104,6 +114,9 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   walkSpeedMaxMPerS: 2,
   assocSigmaM: 0.3,
   assocPadMs: 500,
+  assocStandSpreadM: 0.1,
+  assocStableTrackMs: 3000,
+  assocUnstableSpreadFactor: 2,
   deferMs: 4000,
   retiredKeepMs: 15_000,
 });

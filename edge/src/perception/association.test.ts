@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { associate, normalCdf } from './association.js';
+import { pushHistory, type Track } from './tracker.js';
+import { DEFAULT_TUNING } from './tuning.js';
+
+const T0 = 1_700_000_000_000;
+const PLATE = [{ x: 3, y: 2 }];
+const REACH_M = 1;
+const NOISE_M = 0.06;
+
+/** A shopper standing still at (x, y) from `bornTs` on, seen at 10 Hz until the window ends. */
+function standing(id: string, sessionId: string | null, x: number, y: number, bornTs = T0 - 10_000): Track {
+  const n = 256;
+  const t: Track = { id, x, y, vx: 0, vy: 0, firstTs: bornTs, lastTs: bornTs, hits: 0, sessionId, hTs: new Float64Array(n), hX: new Float64Array(n), hY: new Float64Array(n), hNext: 0, hFill: 0 };
+  for (let ts = Math.max(bornTs, T0 - 5000); ts <= T0 + 5000; ts += 100) {
+    pushHistory(t, ts, x, y);
+    t.lastTs = ts;
+  }
+  return t;
+}
+
+const run = (tracks: Track[], factor: (t: Track) => number = () => 1) => associate(PLATE, T0, T0 + 800, tracks, REACH_M, DEFAULT_TUNING, factor, NOISE_M);
+/** Other evidence (e.g. walk-off timing) strongly favouring A: only the separation cap limits it. */
+const favourA = (t: Track): number => (t.sessionId === 'A' ? 100 : 1);
+
+describe('association: shopper probability calibrated by separation', () => {
+  it('one shopper within reach: certain', () => {
+    const r = run([standing('t1', 'A', 3, 2.4)]);
+    expect(r.sessions).toEqual([{ sessionId: 'A', probability: 1 }]);
+  });
+
+  it('two shoppers equidistant at one plate: neither sure enough for the cart, whatever else favours one', () => {
+    const r = run([standing('t1', 'A', 2.8, 2.35), standing('t2', 'B', 3.2, 2.35)], favourA);
+    expect(r.sessions.map((s) => s.sessionId).sort()).toEqual(['A', 'B']);
+    for (const s of r.sessions) expect(s.probability).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+
+  it('a small distance difference (within position noise and stance) is still ambiguous', () => {
+    const r = run([standing('t1', 'A', 3, 2.35), standing('t2', 'B', 3.2, 2.4)], favourA);
+    expect(r.sessions[0]!.probability).toBeLessThan(DEFAULT_TUNING.confidenceMin);
+  });
+
+  it('a clearly nearer shopper keeps a confident probability', () => {
+    const r = run([standing('t1', 'A', 3, 2.35), standing('t2', 'B', 3.9, 2.4)]);
+    expect(r.sessions[0]).toMatchObject({ sessionId: 'A' });
+    expect(r.sessions[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+  });
+
+  it('a track re-acquired just before the reach is trusted less', () => {
+    const stable = run([standing('t1', 'A', 3, 2.35), standing('t2', 'B', 3.35, 2.4)], favourA);
+    const young = run([standing('t1', 'A', 3, 2.35, T0 - 500), standing('t2', 'B', 3.35, 2.4)], favourA);
+    expect(stable.sessions[0]).toMatchObject({ sessionId: 'A' });
+    expect(young.sessions[0]!.probability).toBeLessThan(stable.sessions[0]!.probability);
+  });
+
+  it('normalCdf', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 6);
+    expect(normalCdf(1.6448536)).toBeCloseTo(0.95, 5);
+    expect(normalCdf(-1.6448536)).toBeCloseTo(0.05, 5);
+  });
+});
