@@ -78,7 +78,9 @@ export async function evalScenario(o: EvalOptions): Promise<EvalScores> {
       event_to_cart_ms_p99: e.eventToCartMs.count > 0 ? e.eventToCartMs.p99 : null,
       exit_to_charge_ms_p99: e.exitToChargeMs.count > 0 ? e.exitToChargeMs.p99 : null,
       msgs_per_s: round(run.msgsPerS, 1),
+      // The simulator alone, no broker, one core: it must never be the bottleneck.
       sim_generate_msgs_per_s: gen === null ? null : Math.round(gen.msgsPerS),
+      sim_generate_msgs_per_cpu_s: gen === null ? null : Math.round(gen.msgsPerCpuS),
       messages: run.messages,
       edge_rejected: e.rejected,
       review_items: e.reviewItems,

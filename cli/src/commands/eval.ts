@@ -22,10 +22,10 @@ export const command: Command = {
     '  --faces DIR     face photos laid out as <person>/<image> for face-entry shoppers',
     '  --plot FILE     write an HTML plot of accuracy and latency (default with several scenarios: runs/eval.html)',
     `  --close-wait S  after the run, wait at most S seconds for sessions to close (default ${CLOSE_WAIT_S_DEFAULT})`,
-    '  --bench-generator  also measure the bare generator (no broker) in messages/s',
+    '  --no-generator-bench  skip measuring the bare generator (no broker, one core) per scenario',
   ].join('\n'),
   async run(argv, io) {
-    const args = parseArgs(argv, ['json', 'bench-generator']);
+    const args = parseArgs(argv, ['json', 'no-generator-bench']);
     if (args.positionals.length === 0) throw new UsageError('name at least one scenario file');
     const json = flagBool(args, 'json');
     const speedFlag = flagString(args, 'speed') ?? 'max';
@@ -54,7 +54,7 @@ export const command: Command = {
         }
       };
       const scores = await evalScenario({
-        scenarioPath: path, speed, closeWaitMs, signal: io.signal, benchGenerator: flagBool(args, 'bench-generator'),
+        scenarioPath: path, speed, closeWaitMs, signal: io.signal, benchGenerator: !flagBool(args, 'no-generator-bench'),
         ...(seed !== undefined ? { seed } : {}),
         ...(brokerUrl !== undefined ? { brokerUrl } : {}),
         ...(facesDir !== undefined ? { facesDir: resolve(io.cwd, facesDir) } : {}),
