@@ -54,6 +54,7 @@ export async function evalScenario(o: EvalOptions): Promise<EvalScores> {
   try {
     const identities = population(scenario, store, seed, facesDir === undefined ? {} : { facesDir });
     await stack.enrol(identities);
+    const rssStartMb = process.memoryUsage().rss / 2 ** 20;
     const run = await runSimulation({
       scenario, store, seed, mqttUrl: stack.mqttUrl, speed: o.speed, identities,
       hooks: { issueAppToken: (c, s) => stack.cloudClient.issueEntryToken(c, s) },
@@ -85,6 +86,10 @@ export async function evalScenario(o: EvalOptions): Promise<EvalScores> {
       edge_rejected: e.rejected,
       review_items: e.reviewItems,
       wall_s: round(run.wallMs / 1000, 1),
+      sim_duration_s: round(run.simDurationMs / 1000, 1),
+      // Broker, cloud, edge and simulator share this process: RSS before and after the run.
+      rss_mb_start: Math.round(rssStartMb),
+      rss_mb_end: Math.round(process.memoryUsage().rss / 2 ** 20),
     });
   } finally {
     await stack.close();
