@@ -83,7 +83,7 @@ describe('after the entry gate', () => {
             checked++;
             const d = dist(at[i]!, at[j]!);
             expect(d).toBeGreaterThan(0.3);
-            expect(d).toBeLessThan(2.5);
+            expect(d).toBeLessThan(1.5);
           }
         }
       }

@@ -2,7 +2,7 @@
  * Where a shopper waits just inside the entry gate. Real people step aside after
  * the gate instead of all stopping on one point (which would make overhead
  * detections coincide and swap labels): each takes a free spot in a small area
- * inside the gate, keeping STAND_GAP_M from strangers and STAND_GAP_CLOSE_M from
+ * inside the gate but clear of the doorway, keeping STAND_GAP_M from strangers and STAND_GAP_CLOSE_M from
  * companions, who stay next to each other.
  */
 import type { Prng } from '@tebura/contract';
@@ -17,6 +17,12 @@ const ENTRY_SPOT_SIDES_M = [0, 0.6, -0.6, 1.2, -1.2, 1.8, -1.8, 2.4, -2.4];
 const ENTRY_SPOT_JITTER_M = 0.1;
 /** Added at random to a spot's distance when ranking spots, so people spread over the area, metres. */
 const ENTRY_SPOT_SPREAD_M = 1.0;
+/** People clear the doorway for whoever comes next: no spot closer than this to the gate, metres. */
+const ENTRY_SPOT_DOOR_CLEAR_M = 1.3;
+/** Companions stand this far apart from each other, metres (above STAND_GAP_CLOSE_M). */
+const COMPANION_SPACING_M = 0.5;
+/** Directions tried around each placed companion. */
+const COMPANION_DIRECTIONS = 8;
 /** Spots kept this far from walls and gondola footprints, metres. */
 const ENTRY_SPOT_CLEARANCE_M = 0.3;
 
@@ -36,6 +42,8 @@ export function entrySpot(pp: People, p: Person, prng: Prng): Point {
   const others = pp.active().filter((o) => o !== p && !o.done && o.standing !== null);
   const companions = others.filter((o) => o.group === p.group && o.index < p.index).map((o) => o.standing!);
   const gaps = others.map((o) => ({ at: o.standing!, gapM: o.group === p.group ? STAND_GAP_CLOSE_M : STAND_GAP_M }));
+  const c = ENTRY_SPOT_CLEARANCE_M;
+  const usable = (q: Point): boolean => q.x >= c && q.y >= c && q.x <= widthM - c && q.y <= depthM - c && !pp.router.insideGondola(q, c) && dist(q, at) >= ENTRY_SPOT_DOOR_CLEAR_M;
   const ranked: { q: Point; score: number }[] = [];
   for (const depth of ENTRY_SPOT_DEPTHS_M) {
     for (const side of ENTRY_SPOT_SIDES_M) {
@@ -44,10 +52,17 @@ export function entrySpot(pp: People, p: Person, prng: Prng): Point {
       const jy = (prng.next() * 2 - 1) * ENTRY_SPOT_JITTER_M;
       const spread = prng.next() * ENTRY_SPOT_SPREAD_M;
       const q = { x: at.x + ix * depth - iy * side + jx, y: at.y + iy * depth + ix * side + jy };
-      const c = ENTRY_SPOT_CLEARANCE_M;
-      if (q.x < c || q.y < c || q.x > widthM - c || q.y > depthM - c || pp.router.insideGondola(q, c)) continue;
+      if (!usable(q)) continue;
       const score = companions.length > 0 ? Math.min(...companions.map((m) => dist(m, q))) + spread * 0.2 : dist(at, q) + spread;
       ranked.push({ q, score });
+    }
+  }
+  // Companions also look right beside those already placed, where the grid may have no spot.
+  for (const m of companions) {
+    for (let k = 0; k < COMPANION_DIRECTIONS; k++) {
+      const a = (2 * Math.PI * k) / COMPANION_DIRECTIONS;
+      const q = { x: m.x + Math.cos(a) * COMPANION_SPACING_M, y: m.y + Math.sin(a) * COMPANION_SPACING_M };
+      if (usable(q)) ranked.push({ q, score: COMPANION_SPACING_M + k * 1e-3 });
     }
   }
   ranked.sort((a, b) => a.score - b.score);
