@@ -53,6 +53,19 @@ export class CloudAdminClient {
     await this.call('DELETE', `/v1/customers/${encodeURIComponent(customerId)}`);
   }
 
+  /** The shopper's side: dispute one line of a receipt. */
+  async disputeLine(receiptId: string, sku: string, reason: string): Promise<{ disputeId: string }> {
+    return (await this.call('POST', `/v1/receipts/${encodeURIComponent(receiptId)}/disputes`, { sku, reason })) as { disputeId: string };
+  }
+
+  async ledgerBalances(): Promise<{ balances: { account: string; balanceMinor: number }[]; trialBalance: Record<string, number> }> {
+    return (await this.call('GET', '/v1/admin/ledger/balances')) as { balances: { account: string; balanceMinor: number }[]; trialBalance: Record<string, number> };
+  }
+
+  async customerReceipts(customerId: string): Promise<unknown> {
+    return this.call('GET', `/v1/customers/${encodeURIComponent(customerId)}/receipts`);
+  }
+
   async stats(): Promise<Record<string, number>> {
     return (await this.call('GET', '/v1/admin/stats')) as Record<string, number>;
   }

@@ -9,7 +9,7 @@ import type { EdgeConfig } from '../config.js';
 import type { CredentialMatcher } from '../identity/api.js';
 import { createFaceMatcher } from '../identity/face.js';
 import { createPalmMatcher } from '../identity/palm.js';
-import { GallerySync } from '../sync/gallery-sync.js';
+import { GallerySync, type SyncDispute } from '../sync/gallery-sync.js';
 
 export interface Biometrics {
   matchers: CredentialMatcher[];
@@ -20,7 +20,10 @@ export interface Biometrics {
   close(): Promise<void>;
 }
 
-export async function setUpBiometrics(cfg: EdgeConfig, log: Logger, fetchImpl: typeof fetch, pipeline?: FacePipeline): Promise<Biometrics> {
+export async function setUpBiometrics(
+  cfg: EdgeConfig, log: Logger, fetchImpl: typeof fetch, pipeline: FacePipeline | undefined,
+  onDisputes: (d: readonly SyncDispute[]) => void,
+): Promise<Biometrics> {
   const methods = new Set(cfg.layout.gates.flatMap((g) => g.methods));
   const galleries: { palm?: Gallery; face?: Gallery } = {};
   const matchers: CredentialMatcher[] = [];
@@ -36,11 +39,12 @@ export async function setUpBiometrics(cfg: EdgeConfig, log: Logger, fetchImpl: t
     galleries.face = gallery;
     matchers.push(createFaceMatcher({ gallery, pipeline: p, ...(cfg.identity.face.threshold !== undefined ? { threshold: cfg.identity.face.threshold } : {}) }));
   }
-  const sync = cfg.cloud === undefined || matchers.length === 0
+  // The feed also carries disputes, so it is pulled whenever there is a cloud.
+  const sync = cfg.cloud === undefined
     ? null
     : new GallerySync({
       storeId: cfg.storeId, cloud: cfg.cloud, galleries, intervalMs: cfg.identity.syncIntervalMs,
-      timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: fetchImpl,
+      timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: fetchImpl, onDisputes,
     });
   return {
     matchers,

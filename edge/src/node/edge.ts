@@ -4,6 +4,8 @@
  */
 import type { FacePipeline } from '@tebura/models';
 import { setUpBiometrics } from './biometrics.js';
+import { queueDisputes } from './disputes.js';
+import type { SyncDispute } from '../sync/gallery-sync.js';
 import type { MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { EnvelopeSequencer, Prng, systemClock, type Clock, type Receipt } from '@tebura/contract';
@@ -227,9 +229,12 @@ class EdgeRuntime {
 export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}): Promise<EdgeNode> {
   const cfg = asEdgeConfig(cfgIn);
   const log = deps.logger ?? pino({ name: 'tebura-edge', level: 'info' });
-  const bio = await setUpBiometrics(cfg, log, deps.fetch ?? globalThis.fetch, deps.facePipeline);
+  // Disputes arrive with the feed; the runtime that queues them exists only after the matchers.
+  let onDisputes: (d: readonly SyncDispute[]) => void = () => undefined;
+  const bio = await setUpBiometrics(cfg, log, deps.fetch ?? globalThis.fetch, deps.facePipeline, (d) => onDisputes(d));
   // Injected matchers (tests, other deployments) win over the configured ones.
   const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, log, { ...deps, matchers: [...bio.matchers, ...(deps.matchers ?? [])] });
+  onDisputes = (d) => queueDisputes(rt, d);
   try {
     await rt.start();
     bio.start();

@@ -88,6 +88,7 @@ export class Repo {
       insertReceipt: p('INSERT INTO receipts (receipt_id, session_id, record, created_at) VALUES (?, ?, ?, ?)'),
       receipts: p('SELECT record FROM receipts ORDER BY created_at DESC, receipt_id DESC LIMIT ?'),
       receiptOf: p('SELECT record FROM receipts WHERE session_id = ?'),
+      receiptById: p('SELECT record FROM receipts WHERE receipt_id = ?'),
       countReceipts: p('SELECT COUNT(*) AS n FROM receipts'),
       enqueue: p(`INSERT INTO outbox (id, kind, session_id, record, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0)`),
       // Head-of-line per session: a row waits while an earlier row of its session is unsent.
@@ -185,6 +186,11 @@ export class Repo {
   receipts<T>(limit: number): T[] {
     return (this.s.receipts.all(limit) as { record: string }[]).map((r) => JSON.parse(r.record) as T);
   }
+  receiptById<T>(receiptId: string): T | undefined {
+    const r = this.s.receiptById.get(receiptId) as { record: string } | undefined;
+    return r === undefined ? undefined : (JSON.parse(r.record) as T);
+  }
+
   receiptOf<T>(sessionId: string): T | undefined {
     const r = this.s.receiptOf.get(sessionId) as { record: string } | undefined;
     return r === undefined ? undefined : (JSON.parse(r.record) as T);

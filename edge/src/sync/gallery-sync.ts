@@ -1,7 +1,7 @@
 /**
- * Keeps this store's biometric galleries in step with the cloud: pulls
- * enrolments and deletions newer than the last version it applied, page by page,
- * and applies them to the palm and face galleries. Erasure reaches the edge on the
+ * Keeps this store in step with the cloud's feed: pulls enrolments, deletions and
+ * disputes newer than the last version it applied, page by page, applies them to
+ * the palm and face galleries and hands disputes to the review queue. Erasure reaches the edge on the
  * next pull: a deleted customer's vectors are removed and can no longer match.
  * Galleries hold vectors only, never images.
  */
@@ -12,11 +12,22 @@ import type { Gallery } from '@tebura/models';
 /** Pages applied in one pass before yielding to the next interval. */
 export const SYNC_PAGES_PER_PASS_MAX = 50;
 
+export interface SyncDispute {
+  disputeId: string;
+  receiptId: string;
+  customerId: string;
+  sku: string;
+  reason: string;
+  version: number;
+}
+
 export interface SyncFeedPage {
   version: number;
   more: boolean;
   enrolments: { customerId: string; kind: 'face' | 'palm'; vector: number[]; version: number }[];
   deletions: { customerId: string; version: number }[];
+  /** A shopper disputed a line of one of this store's receipts: a human decides here. */
+  disputes?: SyncDispute[];
 }
 
 export interface GallerySyncOptions {
@@ -27,6 +38,8 @@ export interface GallerySyncOptions {
   timeoutMs: number;
   log: Logger;
   fetch?: typeof fetch;
+  /** Called with each page's disputes, in feed order (idempotent on the receiver's side). */
+  onDisputes?: (disputes: readonly SyncDispute[]) => void;
 }
 
 export class GallerySync {
@@ -106,6 +119,7 @@ export class GallerySync {
       this.o.galleries.palm?.remove(d.customerId, d.version);
       this.o.galleries.face?.remove(d.customerId, d.version);
     }
+    if (Array.isArray(p.disputes) && p.disputes.length > 0) this.o.onDisputes?.(p.disputes);
     this.since = Math.max(this.since, p.version);
   }
 }
