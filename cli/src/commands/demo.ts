@@ -9,6 +9,8 @@ import { DEFAULT_STORE } from '../paths.js';
 import { startStack, type Stack } from '../stack.js';
 import { until } from '../wait.js';
 
+/** The console's port unless --port says otherwise. */
+const DEFAULT_CONSOLE_PORT = 8080;
 /** Shoppers per demo wave; a new wave starts when the last one is done. */
 const WAVE_SHOPPERS = 6;
 /** Arrivals spread over this much of each wave, seconds. */
@@ -85,10 +87,19 @@ export const command: Command = {
     const say = (s: string): void => {
       (json ? io.stderr : io.stdout).write(`${s}\n`);
     };
-    const stack = await startStack({
-      store, dataDir, consolePort: flagNumber(args, 'port') ?? 8080, logLevel: 'error',
-      ...(brokerUrl !== undefined ? { brokerUrl } : {}),
+    const askedPort = flagNumber(args, 'port');
+    const start = (consolePort: number): Promise<Stack> => startStack({
+      store, dataDir, consolePort, logLevel: 'error', ...(brokerUrl !== undefined ? { brokerUrl } : {}),
     });
+    let stack: Stack;
+    try {
+      stack = await start(askedPort ?? DEFAULT_CONSOLE_PORT);
+    } catch (e) {
+      // The default port is only a preference: when it is taken, take any free one.
+      if (askedPort !== undefined || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      say(`port ${DEFAULT_CONSOLE_PORT} is in use; the console takes a free port instead`);
+      stack = await start(0);
+    }
     const startedAt = Date.now();
     say(`Tebura demo: store '${store.name}' (${store.id}); data in ${dataDir}`);
     say(`  broker  ${stack.mqttUrl}${brokerUrl === undefined ? ' (embedded)' : ''}`);
