@@ -14,8 +14,9 @@ const FIELDS = [
 
 describe('tebura eval', () => {
   it('scores a scenario the same way twice for one seed', { timeout: 240_000 }, async () => {
-    const scenarioPath = join(SCENARIO_DIR, '07-group-one-payer.yaml');
-    const run = () => evalScenario({ scenarioPath, seed: 21, speed: 'max', closeWaitMs: 20_000 });
+    const scenarioPath = join(SCENARIO_DIR, '03-put-backs.yaml');
+    // The CLI's default speed; at 'max' the edge's wall-clock bounds can make runs differ.
+    const run = () => evalScenario({ scenarioPath, seed: 3, speed: 10, closeWaitMs: 20_000 });
     const a = await run();
     const b = await run();
     for (const f of FIELDS) expect(a).toHaveProperty(f);
