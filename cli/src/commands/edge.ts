@@ -1,9 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { loadEdgeConfig, startEdge } from '@tebura/edge';
-import { flagBool, flagString, parseArgs, UsageError } from '../args.js';
 import { readConfigFile } from '../config-file.js';
-import { waitFor } from '../wait.js';
 import type { Command } from '../command.js';
+import { runService } from '../service.js';
 
 /** Reads an edge config file; a layout given as a path is read relative to the config (JSON or YAML). */
 export function readEdgeConfig(path: string): ReturnType<typeof loadEdgeConfig> {
@@ -19,22 +18,19 @@ export const command: Command = {
   usage: [
     'usage: tebura edge --config <edge.yaml|json> [--validate-config]',
     '',
-    '  --config FILE        the edge config (storeId, mqttUrl, dbPath, layout, cloud, console, bounds)',
+    '  --config FILE        the edge config (storeId, mqttUrl, dbPath, layout, cloud, console, identity, bounds)',
     '  --validate-config    check the config, print every problem, exit 0 (ok) or 2 (bad)',
   ].join('\n'),
-  async run(argv, io) {
-    const args = parseArgs(argv, ['validate-config']);
-    const path = flagString(args, 'config');
-    if (path === undefined) throw new UsageError('--config is required');
-    const cfg = readEdgeConfig(resolve(io.cwd, path));
-    if (flagBool(args, 'validate-config')) {
-      io.stdout.write(`config ok: store ${cfg.storeId}\n`);
-      return 0;
-    }
-    const edge = await startEdge(cfg);
-    io.stdout.write(`edge for store ${cfg.storeId} on ${cfg.mqttUrl}${edge.consoleUrl ? `, console ${edge.consoleUrl}` : ''}\n`);
-    await waitFor(io.signal);
-    await edge.close();
-    return 0;
-  },
+  run: (argv, io) =>
+    runService(argv, io, {
+      load: readEdgeConfig,
+      describe: (cfg) => `store ${cfg.storeId}`,
+      start: async (cfg) => {
+        const edge = await startEdge(cfg);
+        return {
+          banner: `edge for store ${cfg.storeId} on ${cfg.mqttUrl}${edge.consoleUrl ? `, console ${edge.consoleUrl}` : ''}`,
+          close: () => edge.close(),
+        };
+      },
+    }),
 };
