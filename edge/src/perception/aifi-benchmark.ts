@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadCellWeight, Product, Shelf, StoreLayout } from '@tebura/contract';
-import { AIFI_RATE_HZ, plateId, quietNoise } from './aifi-loader.js';
+import { AIFI_RATE_HZ, aifiLayout, plateId, quietNoise } from './aifi-loader.js';
 
 interface PacketDoc {
   timestamp: number;
@@ -95,21 +95,6 @@ export function loadAifiBenchmark1(dir: string): { layout: StoreLayout; messages
     const g = Number(/^g(\d+)/.exec(sh.id)![1]);
     byGondola.set(g, [...(byGondola.get(g) ?? []), sh]);
   }
-  const layout: StoreLayout = {
-    id: 'aifi-benchmark-1',
-    name: 'AiFi Nanostore BENCHMARK-1',
-    currency: 'USD',
-    taxRates: [{ taxClass: 'food', rateBp: 0 }],
-    floor: { widthM: 10, depthM: 10 },
-    reachM: 1,
-    products,
-    gondolas: [...byGondola].map(([g, sh]) => ({ id: `g${g}`, x: 0, y: 1.5 * g, widthM: 1.5, depthM: 0.5, shelves: sh })),
-    planogram,
-    cameras: [],
-    gates: [
-      { id: 'in', kind: 'entry', x: 0, y: 0, methods: ['app'] },
-      { id: 'out', kind: 'exit', x: 1, y: 0, methods: [] },
-    ],
-  };
+  const layout = aifiLayout('aifi-benchmark-1', 'AiFi Nanostore BENCHMARK-1', products, byGondola, planogram);
   return { layout, messages, skuByUpc };
 }

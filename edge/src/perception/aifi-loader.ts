@@ -112,26 +112,36 @@ export function loadAifiTest1(dir: string, productsCsv: string): { layout: Store
   }
   const { products, planogram, skuByName } = readAifiProducts(productsCsv);
   const known = new Set(shelves.flatMap((x) => x.shelf.plates.map((p) => p.id)));
-  const layout: StoreLayout = {
-    id: 'aifi-nanostore',
-    name: 'AiFi Nanostore cps-test-01',
+  const layout = aifiLayout('aifi-nanostore', 'AiFi Nanostore cps-test-01', products, gondolas, planogram.filter((e) => e.plateIds.every((p) => known.has(p))));
+  return { layout, shelves, skuByName };
+}
+
+/** Median over plates and 0.25 s windows of the window standard deviation. */
+/**
+ * A store layout around AiFi's real shelves: their gondolas in a row, one entry and
+ * one exit gate and no cameras (the weight data has none), prices in USD, no tax.
+ */
+export function aifiLayout(
+  id: string, name: string, products: Product[], gondolas: ReadonlyMap<number, Shelf[]>, planogram: StoreLayout['planogram'],
+): StoreLayout {
+  return {
+    id,
+    name,
     currency: 'USD',
     taxRates: [{ taxClass: 'food', rateBp: 0 }],
     floor: { widthM: 10, depthM: 10 },
     reachM: 1,
     products,
-    gondolas: [...gondolas].map(([g, sh]) => ({ id: `g${g}`, x: 0, y: 1.5 * g, widthM: 1.5, depthM: 0.5, shelves: sh.sort((a, b) => a.level - b.level) })),
-    planogram: planogram.filter((e) => e.plateIds.every((p) => known.has(p))),
+    gondolas: [...gondolas].map(([g, sh]) => ({ id: `g${g}`, x: 0, y: 1.5 * g, widthM: 1.5, depthM: 0.5, shelves: [...sh].sort((a, b) => a.level - b.level) })),
+    planogram,
     cameras: [],
     gates: [
       { id: 'in', kind: 'entry', x: 0, y: 0, methods: ['app'] },
       { id: 'out', kind: 'exit', x: 1, y: 0, methods: [] },
     ],
   };
-  return { layout, shelves, skuByName };
 }
 
-/** Median over plates and 0.25 s windows of the window standard deviation. */
 export function quietNoise(plates: number[][]): number {
   const stds: number[] = [];
   const w = 15;
