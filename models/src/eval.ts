@@ -21,6 +21,7 @@ export interface IdentityEvalOptions {
   probesDir?: string | readonly string[];
   embedder?: FaceEmbedder;
   flipAugment?: boolean;
+  refineKeypoints?: boolean;
   pipeline?: FacePipeline;
   modelsDir?: string;
   onProgress?: (done: number, total: number) => void;
@@ -102,7 +103,7 @@ export async function identityEval(opts: IdentityEvalOptions): Promise<IdentityE
     ? [...galleryPeople].flatMap(([person, files]) => files.slice(1).map((file) => ({ person, file })))
     : [...listPeople(probeDirs)].flatMap(([person, files]) => files.map((file) => ({ person, file })));
 
-  const pipeline = opts.pipeline ?? (await loadFacePipeline({ embedder: opts.embedder, flipAugment: opts.flipAugment, modelsDir: opts.modelsDir }));
+  const pipeline = opts.pipeline ?? (await loadFacePipeline({ embedder: opts.embedder, flipAugment: opts.flipAugment, refineKeypoints: opts.refineKeypoints, modelsDir: opts.modelsDir }));
   const failures: IdentityEvalReport['failures'] = [];
   const total = enrolFiles.length + probeFiles.length;
   let done = 0;

@@ -10,6 +10,7 @@ import { alignFace, eyeDistancePx } from './align.js';
 import { detectFaces, type FaceBox } from './detect.js';
 import { decodeImage, meanLuma, ImageDecodeError, type RgbImage } from './image.js';
 import { RunGate } from './gate.js';
+import { refineKeypoints } from './refine.js';
 import { l2normalise, laplacianVariance, lumaPlane, mean } from './quality.js';
 
 export type FaceDenyReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'FACE_TOO_SMALL' | 'TOO_DARK' | 'BLURRED' | 'SPOOF_SUSPECTED' | 'LOW_QUALITY' | 'INTERNAL_ERROR';
@@ -62,6 +63,8 @@ export interface FacePipelineOptions {
   embedder?: FaceEmbedder;
   /** Average the embedding of the crop and its mirror image: halves FNIR at FPIR 1e-3 on set-c for one more inference. */
   flipAugment?: boolean;
+  /** Re-detect on a crop around the face for finer alignment keypoints (refine.ts); default true. */
+  refineKeypoints?: boolean;
   thresholds?: Partial<FaceThresholds>;
   intraOpThreads?: number;
   /** Longest image side after decode (default IMAGE_SIDE_PX_MAX). */
@@ -123,6 +126,7 @@ interface AnalyseContext {
   t: FaceThresholds;
   spec: (typeof EMBEDDERS)[FaceEmbedder];
   flip: boolean;
+  refine: boolean;
 }
 
 /** Embedding of the main face, averaged with its mirror image when asked (same model, one more run). */
@@ -147,15 +151,17 @@ async function analyse(c: AnalyseContext, img: RgbImage): Promise<EmbedResult> {
   const { face } = pick;
   const q: FaceQuality = { detectorScore: face.score, eyeDistancePx: eyeDistancePx(face.keypoints), faceLuma: 0, sharpness: 0, liveness: 0, faces: 1 };
   if (q.eyeDistancePx < t.eyeDistancePxMin) return { ok: false, reason: 'FACE_TOO_SMALL', detail: `eyes ${q.eyeDistancePx.toFixed(0)} px apart < ${t.eyeDistancePxMin}`, quality: q };
-  const luma = lumaPlane(alignFace(img, face.keypoints, QUALITY_SIZE_PX, 1), QUALITY_SIZE_PX);
+  // Size is judged on the first pass (its calibration); everything aligned uses the refined points.
+  const kp = c.refine ? await refineKeypoints(c.detector, img, face) : face.keypoints;
+  const luma = lumaPlane(alignFace(img, kp, QUALITY_SIZE_PX, 1), QUALITY_SIZE_PX);
   q.faceLuma = mean(luma);
   if (q.faceLuma < t.faceLumaMin) return { ok: false, reason: 'TOO_DARK', detail: `face luma ${q.faceLuma.toFixed(0)} < ${t.faceLumaMin}`, quality: q };
   q.sharpness = laplacianVariance(luma, QUALITY_SIZE_PX);
   if (q.sharpness < t.sharpnessMin) return { ok: false, reason: 'BLURRED', detail: `sharpness ${q.sharpness.toFixed(0)} < ${t.sharpnessMin}`, quality: q };
-  const live = alignFace(img, face.keypoints, LIVENESS_SIZE_PX, LIVENESS_ZOOM).map((v) => v / 255);
+  const live = alignFace(img, kp, LIVENESS_SIZE_PX, LIVENESS_ZOOM).map((v) => v / 255);
   q.liveness = (await c.liveness.run(live))['Identity']?.data[0] ?? 0;
   if (q.liveness < t.livenessMin) return { ok: false, reason: 'SPOOF_SUSPECTED', detail: `liveness ${q.liveness.toFixed(2)} < ${t.livenessMin}`, quality: q };
-  const raw = await embedCrop(c, alignFace(img, face.keypoints, spec.size, spec.zoom));
+  const raw = await embedCrop(c, alignFace(img, kp, spec.size, spec.zoom));
   if (raw.length !== spec.dim || raw.some((v) => !Number.isFinite(v))) return { ok: false, reason: 'INTERNAL_ERROR', detail: 'embedding not finite' };
   return { ok: true, embedding: l2normalise(raw), quality: q };
 }
@@ -195,7 +201,7 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
     const embedModel = await load(embedder);
     const liveness = await load('liveness');
 
-    const ctx: AnalyseContext = { detector, embedModel, liveness, t, spec, flip };
+    const ctx: AnalyseContext = { detector, embedModel, liveness, t, spec, flip, refine: opts.refineKeypoints ?? true };
     const gate = new RunGate(opts.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT, opts.queueLengthMax ?? QUEUE_LENGTH_MAX_DEFAULT);
 
     return {
