@@ -21,6 +21,7 @@ import { installErrorHandling } from './errors.js';
 import { batchRoutes } from './routes-batch.js';
 import { customerRoutes } from './routes-customers.js';
 import { storeRoutes } from './routes-store.js';
+import { standingRoutes } from './routes-standing.js';
 
 export interface CloudDeps {
   clock?: Clock;
@@ -87,6 +88,7 @@ export async function buildCloudApp(cfg: Readonly<CloudConfig>, deps: CloudDeps 
     batchRoutes(app, ctx, auth);
     customerRoutes(app, ctx, auth, key);
     adminRoutes(app, ctx, auth);
+    standingRoutes(app, ctx, auth);
     app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
     app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
     await app.ready();
