@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigError, IdString, StoreLayout, loadConfig, storeLayoutProblems, type ErrorDetail } from '@tebura/contract';
+import { ConfigError, GUESTS_MAX, IdString, StoreLayout, loadConfig, storeLayoutProblems, type ErrorDetail } from '@tebura/contract';
 
 export const EdgeBounds = Type.Object(
   {
@@ -101,6 +101,18 @@ export const EdgeConfigSchema = Type.Object(
         ),
         /** How often enrolments and deletions are pulled from the cloud. */
         syncIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5000 }),
+        /** Companions one payer may bring in on their account; more answers TOO_MANY_GUESTS. */
+        guestsMax: Type.Integer({ minimum: 0, maximum: GUESTS_MAX, default: 4 }),
+        /** Customers owing money (UNPAID_BALANCE) or with an open dispute (OPEN_DISPUTE) are turned away at entry. */
+        standing: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            denyOpenDispute: Type.Boolean({ default: true }),
+            /** How often the list is pulled; a settled balance admits again after at most this long. */
+            syncIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

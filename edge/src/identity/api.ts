@@ -19,6 +19,8 @@ export type DenyReason =
   | 'UNKNOWN_PERSON'
   | 'METHOD_NOT_SUPPORTED'
   | 'UNPAID_BALANCE'
+  | 'OPEN_DISPUTE'
+  | 'TOO_MANY_GUESTS'
   | 'INTERNAL_ERROR';
 
 export type IdentityResult =

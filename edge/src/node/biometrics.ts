@@ -10,10 +10,13 @@ import type { CredentialMatcher } from '../identity/api.js';
 import { createFaceMatcher } from '../identity/face.js';
 import { createPalmMatcher } from '../identity/palm.js';
 import { GallerySync, type SyncDispute } from '../sync/gallery-sync.js';
+import { StandingSync } from '../sync/standing-sync.js';
 
 export interface Biometrics {
   matchers: CredentialMatcher[];
   galleries: { palm?: Gallery; face?: Gallery };
+  /** Unpaid balances and open disputes from the cloud, when there is one and identity.standing.enabled. */
+  standing?: StandingSync;
   /** Pulls now (e.g. right after enrolments); resolves when the pass is done. */
   syncNow(): Promise<void>;
   start(): void;
@@ -46,12 +49,26 @@ export async function setUpBiometrics(
       storeId: cfg.storeId, cloud: cfg.cloud, galleries, intervalMs: cfg.identity.syncIntervalMs,
       timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: fetchImpl, onDisputes,
     });
+  const st = cfg.identity.standing;
+  const standing = cfg.cloud === undefined || !st.enabled
+    ? undefined
+    : new StandingSync({
+      storeId: cfg.storeId, cloud: cfg.cloud, intervalMs: st.syncIntervalMs, timeoutMs: cfg.bounds.httpTimeoutMs,
+      denyOpenDispute: st.denyOpenDispute, log, fetch: fetchImpl,
+    });
   return {
     matchers,
     galleries,
-    syncNow: () => sync?.pullNow() ?? Promise.resolve(),
-    start: () => sync?.start(),
+    ...(standing !== undefined ? { standing } : {}),
+    syncNow: async () => {
+      await Promise.all([sync?.pullNow(), standing?.pullNow()]);
+    },
+    start: () => {
+      sync?.start();
+      standing?.start();
+    },
     close: async () => {
+      await standing?.stop();
       await sync?.stop();
       await ownPipeline?.close();
     },

@@ -30,6 +30,7 @@ import { closeEdgeMqtt, connectEdgeMqtt } from './mqtt.js';
 import { Sessions, type Checkpoint } from './sessions.js';
 import { collectStats, flatStats, type EdgeStats } from './stats.js';
 import { NodeTimers } from './timers.js';
+import type { StandingLookup } from '../sync/standing-sync.js';
 
 export interface EdgeDeps {
   clock?: Clock;
@@ -39,6 +40,8 @@ export interface EdgeDeps {
   fetch?: typeof fetch;
   /** A loaded face pipeline to share (tests, benchmarks); otherwise loaded when identity.face.enabled. */
   facePipeline?: FacePipeline;
+  /** Customer standing for the gates; by default pulled from the cloud (identity.standing). */
+  standing?: StandingLookup;
 }
 
 export interface EdgeNode {
@@ -50,7 +53,7 @@ export interface EdgeNode {
   receipts(): Receipt[];
   /** Prometheus text exposition of this node's metrics. */
   metricsText(): Promise<string>;
-  /** Pulls enrolments and deletions from the cloud now; resolves when applied (or failed, logged). */
+  /** Pulls enrolments, deletions and customer standing from the cloud now; resolves when applied (or failed, logged). */
   syncIdentity(): Promise<void>;
   close(): Promise<void>;
 }
@@ -104,6 +107,7 @@ class EdgeRuntime {
     const matchers = buildMatchers(cfg, { clock, repo: this.repo, metrics: this.metrics, log, fetch: deps.fetch ?? globalThis.fetch, extra: deps.matchers ?? [] });
     this.gate = new GateHandler({
       storeId: cfg.storeId, layout: cfg.layout, clock, metrics: this.metrics, log, sessions: this.sessions, matchers,
+      guestsMax: cfg.identity.guestsMax, ...(deps.standing !== undefined ? { standing: deps.standing } : {}),
       envelopes: new EnvelopeSequencer(this.edgeDeviceId, this.bootId), publisher: () => this.client, emit: this.d.emit,
     });
     this.ingest = this.makeIngest();
@@ -233,7 +237,8 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   let onDisputes: (d: readonly SyncDispute[]) => void = () => undefined;
   const bio = await setUpBiometrics(cfg, log, deps.fetch ?? globalThis.fetch, deps.facePipeline, (d) => onDisputes(d));
   // Injected matchers (tests, other deployments) win over the configured ones.
-  const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, log, { ...deps, matchers: [...bio.matchers, ...(deps.matchers ?? [])] });
+  const standing = deps.standing ?? bio.standing;
+  const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, log, { ...deps, matchers: [...bio.matchers, ...(deps.matchers ?? [])], ...(standing !== undefined ? { standing } : {}) });
   onDisputes = (d) => queueDisputes(rt, d);
   try {
     await rt.start();

@@ -2,6 +2,12 @@
  * Gate entry: resolve the credential with the matcher of its kind, open a session
  * or deny with a stable reason, and always answer on gate/decision with the
  * request's txId (status 'error' when we failed, never silence).
+ *
+ * Rules, in order: at most `guestsMax` companions per payer (TOO_MANY_GUESTS,
+ * before any model runs); the method must be offered at this gate; the credential
+ * must match; the customer must be in good standing (UNPAID_BALANCE,
+ * OPEN_DISPUTE). Companions enter on the payer's session: perception binds
+ * 1 + guests tracks to it, so whatever they pick is on the payer's receipt.
  */
 import { EnvelopeSequencer, topicFor, publishTyped, type Clock, type GateDecision, type GateEntryRequest, type Publisher } from '@tebura/contract';
 import type { Logger } from 'pino';
@@ -9,6 +15,7 @@ import type { CredentialMatcher, DenyReason } from '../identity/api.js';
 import type { EdgeMetrics } from '../metrics.js';
 import type { LiveEvent } from '../console/source.js';
 import type { StoreLayout } from '@tebura/contract';
+import type { StandingLookup } from '../sync/standing-sync.js';
 import type { Sessions } from './sessions.js';
 
 export interface GateDeps {
@@ -19,6 +26,10 @@ export interface GateDeps {
   log: Logger;
   sessions: Sessions;
   matchers: ReadonlyMap<string, CredentialMatcher>;
+  /** Companions per payer (config identity.guestsMax, itself <= the contract's GUESTS_MAX). */
+  guestsMax: number;
+  /** Customer standing from the cloud; absent means everyone is in good standing (no cloud). */
+  standing?: StandingLookup;
   envelopes: EnvelopeSequencer;
   publisher(): Publisher | null;
   emit(e: LiveEvent): void;
@@ -61,6 +72,7 @@ export class GateHandler {
     // A gate that retries (lost answer, edge restart) gets the same answer again.
     const prior = this.d.sessions.byTxKey(txKey);
     if (prior !== undefined) return { status: 'ok', decision: 'open', reason: 'OK', sessionId: prior.session_id, customerId: prior.customer_id };
+    if (req.guests > this.d.guestsMax) return this.deny('TOO_MANY_GUESTS');
     const kind = req.credential.kind;
     const gate = this.d.layout.gates.find((g) => g.id === req.deviceId);
     if (gate !== undefined && !gate.methods.includes(kind)) return this.deny('METHOD_NOT_SUPPORTED');
@@ -75,6 +87,11 @@ export class GateHandler {
         return { status: 'error', decision: 'deny', reason: r.reason, error: { code: 'E_INTERNAL', message: 'identity check failed' } };
       }
       return this.deny(r.reason);
+    }
+    const standing = this.d.standing?.of(r.customerId);
+    if (standing !== undefined) {
+      this.d.log.info({ gateId: req.deviceId, txId: req.txId, customerId: r.customerId, reason: standing }, 'entry refused: customer standing');
+      return { status: 'ok', decision: 'deny', reason: standing, customerId: r.customerId };
     }
     const s = this.d.sessions.admit({ txKey, gateId: req.deviceId, customerId: r.customerId, method: kind, guests: req.guests, ts: req.ts });
     return { status: 'ok', decision: 'open', reason: 'OK', sessionId: s.session_id, customerId: s.customer_id };
