@@ -49,7 +49,7 @@ interface Labelled {
   file: string;
 }
 
-function listPeople(dirs: readonly string[]): Map<string, string[]> {
+export function listPeople(dirs: readonly string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let count = 0;
   for (const dir of dirs) {

@@ -9,3 +9,5 @@ export { Gallery, GalleryError, SEARCH_K_MAX, defaultPrecision, type GalleryOpti
 export { identityEval, formatEvalReport, EVAL_FPIR_TARGETS, type IdentityEvalOptions, type IdentityEvalReport } from './eval.js';
 export { operatingPoint, type OperatingPoint, type MatedSearch } from './eval-metrics.js';
 export { benchIdentity, formatBenchReport, latencyStats, type BenchIdentityOptions, type BenchIdentityReport, type LatencyStats } from './bench.js';
+export { livenessEval, formatLivenessReport, LIVENESS_SWEEP, type LivenessEvalOptions, type LivenessEvalReport } from './liveness/eval.js';
+export { synthesiseAttack, ATTACK_KINDS, type AttackKind } from './liveness/attacks.js';
