@@ -66,5 +66,7 @@ describe('synthetic presentation attacks', () => {
     const a = r.attacks[0]!;
     expect(a.accepted + a.spoofSuspected + Object.values(a.otherDenials).reduce((s, n) => s + n, 0)).toBe(40);
     expect(r.sweep.map((p) => p.livenessMin)).toEqual([0.2, 0.5, 0.8, 0.9, 0.95, 0.99]);
+    expect(r.aucLiveAboveAttack).toBeGreaterThanOrEqual(0);
+    expect(r.aucLiveAboveAttack).toBeLessThanOrEqual(1);
   }, 180_000);
 });

@@ -37,6 +37,8 @@ export interface SweepPoint {
 export interface LivenessEvalReport {
   livenessMin: number;
   sweep: SweepPoint[];
+  /** Chance a live photo scores above a synthetic attack (ROC AUC; 0.5 = no separation), over images reaching liveness. */
+  aucLiveAboveAttack: number;
   live: LivenessTally & { falseRejectRate: number };
   /** SYNTHETIC attacks: `passRate` = accepted / images; `livenessPassRate` = accepted / reached liveness. */
   attacks: Array<LivenessTally & { kind: AttackKind; passRate: number; livenessPassRate: number }>;
@@ -70,6 +72,14 @@ function tally(results: EmbedResult[]): LivenessTally {
   };
 }
 
+/** Mann-Whitney form of the ROC AUC; ties count half. Both lists ascending. */
+function auc(pos: readonly number[], neg: readonly number[]): number {
+  if (pos.length === 0 || neg.length === 0) return NaN;
+  let wins = 0;
+  for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
+  return wins / (pos.length * neg.length);
+}
+
 export async function livenessEval(opts: LivenessEvalOptions): Promise<LivenessEvalReport> {
   const files = [...listPeople(opts.dirs).values()].flat();
   const kinds = opts.attacks ?? ATTACK_KINDS;
@@ -96,6 +106,7 @@ export async function livenessEval(opts: LivenessEvalOptions): Promise<LivenessE
     const share = (xs: number[], f: (x: number) => boolean): number => xs.filter(f).length / Math.max(1, xs.length);
     return {
       livenessMin: pipeline.thresholds.livenessMin,
+      aucLiveAboveAttack: auc(live.scores, attackScores),
       sweep: LIVENESS_SWEEP.map((t) => ({ livenessMin: t, liveFalseRejectRate: share(live.scores, (x) => x < t), attackLivenessPassRate: share(attackScores, (x) => x >= t) })),
       live: { ...live, falseRejectRate: live.spoofSuspected / Math.max(1, live.accepted + live.spoofSuspected) },
       attacks,
@@ -115,6 +126,7 @@ export function formatLivenessReport(r: LivenessEvalReport): string {
     ...r.attacks.map(
       (a) => `SYNTHETIC ${a.kind}: ${a.images} images, pass rate ${pct(a.passRate)} (${a.accepted} accepted), liveness pass rate ${pct(a.livenessPassRate)}; other denials: ${other(a)}; ${sc(a)}`,
     ),
+    `AUC live above SYNTHETIC attack: ${r.aucLiveAboveAttack.toFixed(3)} (0.5 = no separation)`,
     ...r.sweep.map((p) => `at livenessMin ${p.livenessMin}: live false-reject ${pct(p.liveFalseRejectRate)}, SYNTHETIC attacks passing liveness ${pct(p.attackLivenessPassRate)}`),
   ].join('\n');
 }
