@@ -8,10 +8,11 @@ import type { EmbedResult, Gallery } from '@tebura/models';
 import type { CredentialMatcher, IdentityResult } from './api.js';
 
 /**
- * Cosine threshold for faceres with flip averaging, from `tebura identity eval` on
- * the shared photos: the lowest threshold with FPIR <= 1e-3 there (docs/identity.md).
+ * Cosine threshold for faceres with flip averaging and second-pass keypoints, from
+ * `tebura identity eval` on the shared photos: just above their highest impostor
+ * score (0.6530), i.e. the lowest threshold with FPIR <= 1e-3 there (docs/identity.md).
  */
-export const FACE_THRESHOLD_DEFAULT = 0.65;
+export const FACE_THRESHOLD_DEFAULT = 0.654;
 
 export interface FaceMatcherOptions {
   gallery: Gallery;
