@@ -52,6 +52,11 @@ async function fakeCloud(jwks: object): Promise<{ url: string; posts: string[]; 
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 0, more: false, enrolments: [], deletions: [] }));
         return;
       }
+      if (req.method === 'GET' && req.url?.endsWith('/standing') === true) {
+        // The standing pull: everyone in good standing.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ asOf: 0, truncated: false, customers: [] }));
+        return;
+      }
       posts.push(`${req.url} ${String(req.headers['idempotency-key'])}`);
       res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'created', id: req.headers['idempotency-key'] }));
     });
