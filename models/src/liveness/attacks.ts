@@ -18,7 +18,7 @@
  * ways a few filters do not capture (paper texture, screen flicker, the hand
  * holding it, depth). Numbers from them are labelled synthetic everywhere.
  */
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { Prng } from '@tebura/contract';
 import { decodeImage, type RgbImage } from '../face/image.js';
 
@@ -29,7 +29,7 @@ const raw = (img: RgbImage) => sharp(Buffer.from(img.data.buffer, img.data.byteO
 type Colour = { r: number; g: number; b: number };
 
 /** An inner frame then an outer one; sharp keeps only the last extend() of a pipeline, so the first is materialised. */
-async function framed(img: RgbImage, inner: number, innerColour: Colour, outer: number, outerColour: Colour): Promise<sharp.Sharp> {
+async function framed(img: RgbImage, inner: number, innerColour: Colour, outer: number, outerColour: Colour): Promise<Sharp> {
   const e = (n: number, background: Colour) => ({ top: n, bottom: n, left: n, right: n, background });
   const { data, info } = await raw(img).extend(e(inner, innerColour)).raw().toBuffer({ resolveWithObject: true });
   return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).extend(e(outer, outerColour));
