@@ -17,6 +17,7 @@ export const CloudErrors = {
   ENROLMENT_VECTOR: 'E_CUSTOMER_ENROLMENT_VECTOR',
   FACE_EMBEDDER_MISSING: 'E_CUSTOMER_FACE_EMBEDDER_MISSING',
   DISPUTE_STATE: 'E_DISPUTE_STATE',
+  BATCH_SESSION_BLOCKED: 'E_CLOUD_BATCH_SESSION_BLOCKED',
 } as const;
 
 export function fail(code: string, kind: ErrorKind, message: string, details: readonly ErrorDetail[] = []): never {
