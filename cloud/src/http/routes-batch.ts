@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Adjustment, ErrorCodes, isTeburaError, Receipt, SessionRecord, TeburaError, type IngestAnswer } from '@tebura/contract';
+import { Adjustment, BATCH_RECORDS_MAX, ErrorCodes, isTeburaError, Receipt, SessionRecord, TeburaError, type IngestAnswer } from '@tebura/contract';
 import type { CloudCtx } from '../context.js';
 import { CloudErrors } from '../errors.js';
 import { ingestAdjustment } from '../services/adjustments.js';
@@ -19,7 +19,7 @@ import { ingestReceipt } from '../services/receipts.js';
 import { ingestSession } from '../services/sessions.js';
 import type { Authenticator } from './auth.js';
 
-export const BATCH_RECORDS_MAX = 100;
+export { BATCH_RECORDS_MAX };
 /** Sessions of one batch processed at once; records of one session stay in order. */
 export const BATCH_SESSIONS_PARALLEL_MAX = 8;
 
