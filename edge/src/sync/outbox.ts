@@ -133,7 +133,8 @@ export class OutboxUploader {
         for (let c = chunks[next++]; c !== undefined && res.retried < bounds.retryAttemptsPerPassMax; c = chunks[next++]) {
           const outs = await sendBatch(this.target(), c);
           if (outs === null) await this.sendSingly(c, res);
-          else c.forEach((row, i) => this.record(row, outs[i] ?? { kind: 'retry', error: 'no slot' }, res));
+          // One commit per answer, not per row: a drained backlog is thousands of rows.
+          else this.o.repo.tx(() => c.forEach((row, i) => this.record(row, outs[i] ?? { kind: 'retry', error: 'no slot' }, res)));
         }
       };
       await Promise.all(Array.from({ length: Math.min(bounds.uploadRequestsParallelMax, chunks.length) }, lane));
