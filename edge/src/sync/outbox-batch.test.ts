@@ -133,3 +133,24 @@ describe('OutboxUploader on the batch route', () => {
     expect(chunks).toEqual([[1, 3, 2], [4, 5, 6]]); // c does not fit beside a and b; its fourth row waits for the next pass
   });
 });
+
+describe('OutboxUploader while the cloud is away', () => {
+  it('backs off whole drains, so a backlog is not walked once per poll', async () => {
+    const cloud = await fakeCloud(() => ({ status: 503, body: { code: 'E_UNAVAILABLE' } }));
+    closers.push(cloud.close);
+    const { h } = await closedSessions(40);
+    const u = new OutboxUploader({
+      repo: h.repo, storeId: 'st1', cloud: { url: cloud.url, apiKey: 'k' }, fetch: globalThis.fetch, clock: h.clock, prng: new Prng(3), metrics: new EdgeMetrics(10),
+      log: pino({ level: 'silent' }),
+      // Rows come due at once on the manual clock; only the drain backoff (real time) spaces the requests.
+      bounds: { outboxBatchMax: 10, batchRecordsMax: 10, uploadRequestsParallelMax: 1, retryAttemptsPerPassMax: 10, retryBackoffBaseMs: 400, retryBackoffMaxMs: 400, httpTimeoutMs: 2000, outboxPollMs: 10 },
+    });
+    u.start();
+    await new Promise((r) => setTimeout(r, 700));
+    await u.stop();
+    // Without the drain backoff: one request per 10 ms poll, dozens. With it: the first, then one per 200-400 ms.
+    expect(cloud.paths.length).toBeGreaterThanOrEqual(2);
+    expect(cloud.paths.length).toBeLessThanOrEqual(5);
+    expect(h.repo.outboxCount('pending')).toBe(80);
+  });
+});

@@ -63,6 +63,8 @@ export class OutboxUploader {
   private running: Promise<void> | null = null;
   private stopped = true;
   private wakeRequested = false;
+  /** Drains in a row that sent nothing and retried something. */
+  private failedDrains = 0;
   private closing = false;
 
   constructor(private readonly o: UploaderOptions) {}
@@ -83,7 +85,7 @@ export class OutboxUploader {
   /** New rows were queued: run a pass soon. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running !== null) {
+    if (this.running !== null || this.failedDrains > 0) {
       this.wakeRequested = true;
       return;
     }
@@ -95,9 +97,15 @@ export class OutboxUploader {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.drain().then(() => undefined).finally(() => {
+      this.running = this.drain().then((r) => {
+        // A drain that only retried means the cloud is away: the next one waits a
+        // backoff of its own, or every pass would walk the whole backlog once more.
+        this.failedDrains = r.sent === 0 && r.retried > 0 ? this.failedDrains + 1 : 0;
+      }).finally(() => {
         this.running = null;
-        this.schedule(this.wakeRequested ? 0 : this.o.bounds.outboxPollMs);
+        const { retryBackoffBaseMs, retryBackoffMaxMs, outboxPollMs } = this.o.bounds;
+        if (this.failedDrains > 0) this.schedule(backoffMs(this.failedDrains - 1, retryBackoffBaseMs, retryBackoffMaxMs, this.o.prng.next()));
+        else this.schedule(this.wakeRequested ? 0 : outboxPollMs);
         this.wakeRequested = false;
       });
     }, ms);
