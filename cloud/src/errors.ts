@@ -18,6 +18,8 @@ export const CloudErrors = {
   FACE_EMBEDDER_MISSING: 'E_CUSTOMER_FACE_EMBEDDER_MISSING',
   DISPUTE_STATE: 'E_DISPUTE_STATE',
   BATCH_SESSION_BLOCKED: 'E_CLOUD_BATCH_SESSION_BLOCKED',
+  CATALOG_INVALID: 'E_CATALOG_INVALID',
+  CATALOG_VERSION: 'E_CATALOG_VERSION',
 } as const;
 
 export function fail(code: string, kind: ErrorKind, message: string, details: readonly ErrorDetail[] = []): never {

@@ -199,9 +199,9 @@ describe('sync paging', () => {
 describe('migrations and trust', () => {
   it('applies each version once', async () => {
     const db = new SqliteDb({ path: ':memory:', queueLengthMax: 10 });
-    expect(await migrate(db, 0)).toEqual([1, 2, 3]);
+    expect(await migrate(db, 0)).toEqual([1, 2, 3, 4]);
     expect(await migrate(db, 0)).toEqual([]);
-    expect((await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3]);
+    expect((await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3, 4]);
     await db.close();
   });
 

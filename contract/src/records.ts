@@ -121,6 +121,8 @@ export const CloudPaths = {
   records: (storeId: string) => `/v1/stores/${storeId}/records`,
   /** Pull: catalog, planogram, enrolments and deletions newer than `?since=<version>`. */
   sync: (storeId: string) => `/v1/stores/${storeId}/sync`,
+  /** Pull: the store's current StoreCatalog (prices, tax classes, planogram) and its version. */
+  catalog: (storeId: string) => `/v1/stores/${storeId}/catalog`,
   /** Public key set the edge uses to verify app entry tokens. */
   entryKeys: () => '/v1/entry-tokens/jwks',
 } as const;

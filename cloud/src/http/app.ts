@@ -19,6 +19,7 @@ import { loadOrCreateSigningKey } from '../services/tokens.js';
 import { Authenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { batchRoutes } from './routes-batch.js';
+import { catalogRoutes } from './routes-catalog.js';
 import { customerRoutes } from './routes-customers.js';
 import { storeRoutes } from './routes-store.js';
 
@@ -85,6 +86,7 @@ export async function buildCloudApp(cfg: Readonly<CloudConfig>, deps: CloudDeps 
     const auth = new Authenticator(cfg);
     storeRoutes(app, ctx, auth);
     batchRoutes(app, ctx, auth);
+    catalogRoutes(app, ctx, auth);
     customerRoutes(app, ctx, auth, key);
     adminRoutes(app, ctx, auth);
     app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
