@@ -124,7 +124,7 @@ describe('admin and limits', () => {
       const a = await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...store, 'idempotency-key': 'r-p' }, payload: rec });
       expect(a.json().payment).toEqual({ status: 'pending', reason: 'error' });
       down = false;
-      expect((await cloud.app.inject({ method: 'POST', url: '/v1/admin/payments/sweep', headers: admin })).json()).toEqual({ settled: 1 });
+      expect((await cloud.app.inject({ method: 'POST', url: '/v1/admin/payments/sweep', headers: admin })).json()).toEqual({ settled: 1, holdsExpired: 0 });
       expect((await cloud.app.inject({ method: 'GET', url: '/v1/admin/stats', headers: admin })).json()).toEqual({ receipts: 1, sessions: 0, chargedTotalMinor: 108 });
       const big = await cloud.app.inject({
         method: 'POST',

@@ -1,0 +1,3 @@
+import { holdsSuite } from './holds.suite.js';
+
+holdsSuite('sqlite');
