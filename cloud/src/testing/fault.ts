@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Prng } from '@tebura/contract';
 
 const SERVE_TS = fileURLToPath(new URL('../serve.ts', import.meta.url));
-export const CHILD_START_TIMEOUT_MS = 30_000;
+/** tsx compiles the cloud at each start: on a loaded 2-core machine that alone can take tens of seconds. */
+export const CHILD_START_TIMEOUT_MS = 90_000;
 
 export class CloudChild {
   private child: ChildProcess | undefined;
