@@ -45,12 +45,15 @@ export interface CatalogSyncOptions {
 
 export class CatalogSync {
   private running: Promise<void> | null = null;
+  /** Read from the database once, then kept: every feed page asks, and a catalog can be 10,000 SKUs. */
+  private applied: number | null = null;
 
   constructor(private readonly o: CatalogSyncOptions) {}
 
   /** The version applied here (0 = the config's own products and prices). */
   get version(): number {
-    return persistedCatalog(this.o.repo, this.o.baseLayout)?.version ?? 0;
+    this.applied ??= persistedCatalog(this.o.repo, this.o.baseLayout)?.version ?? 0;
+    return this.applied;
   }
 
   /** The feed announced `announced`: pull if it is newer. One pull at a time; never rejects. */
@@ -80,6 +83,7 @@ export class CatalogSync {
         return;
       }
       o.repo.setMeta(META_KEY, JSON.stringify(c));
+      this.applied = c.version;
       o.apply(layout, c.version);
       o.log.info({ version: c.version, products: c.products.length }, 'catalog applied');
     } catch (e) {
