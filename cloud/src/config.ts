@@ -82,6 +82,12 @@ export const CloudConfigSchema = Type.Object(
     /** Enrolment requests may carry photos. */
     enrolBodyBytesMax: Type.Integer({ minimum: 1024, default: 16_777_216 }),
     entryTokenTtlS: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+    /** An entry hold with no receipt this long after it reached the cloud is voided (walk-outs, lost sessions). */
+    holdTtlMs: Type.Integer({ minimum: 60_000, maximum: 7 * 86_400_000, default: 86_400_000 }),
+    /** How often the running cloud looks for expired holds (and pending receipts). */
+    sweepIntervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+    /** Lifetime of a customer credential (listing receipts, disputing a line); the app asks for a new one before it ends. */
+    customerTokenTtlS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 2_592_000 }),
     syncPageRowsMax: Type.Integer({ minimum: 1, maximum: 100_000, default: 5_000 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

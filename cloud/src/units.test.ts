@@ -124,7 +124,7 @@ describe('admin and limits', () => {
       const a = await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...store, 'idempotency-key': 'r-p' }, payload: rec });
       expect(a.json().payment).toEqual({ status: 'pending', reason: 'error' });
       down = false;
-      expect((await cloud.app.inject({ method: 'POST', url: '/v1/admin/payments/sweep', headers: admin })).json()).toEqual({ settled: 1 });
+      expect((await cloud.app.inject({ method: 'POST', url: '/v1/admin/payments/sweep', headers: admin })).json()).toEqual({ settled: 1, holdsExpired: 0 });
       expect((await cloud.app.inject({ method: 'GET', url: '/v1/admin/stats', headers: admin })).json()).toEqual({ receipts: 1, sessions: 0, chargedTotalMinor: 108 });
       const big = await cloud.app.inject({
         method: 'POST',
@@ -142,11 +142,21 @@ describe('admin and limits', () => {
     const cloud = await buildCloudApp(testConfig('sqlite'));
     try {
       const rec = makeReceipt({ storeId: 'store-a', sessionId: 's', receiptId: 'r-b', customerId: 'c', items: [{ sku: 'x', quantity: 1, unitPriceMinor: 100, taxClass: 'food' }] });
-      const body = { records: [{ kind: 'receipt', record: rec }, { kind: 'receipt', record: { ...rec, totalMinor: 1 } }, { kind: 'session', record: { nope: 1 } }, { kind: 'receipt', record: rec }] };
+      const other = makeReceipt({ storeId: 'store-a', sessionId: 's2', receiptId: 'r-b2', customerId: 'c', items: [{ sku: 'x', quantity: 2, unitPriceMinor: 100, taxClass: 'food' }] });
+      // After session s fails in slot 1, its later record is not ingested (order per session); s2 goes on.
+      const body = {
+        records: [
+          { kind: 'receipt', record: rec },
+          { kind: 'receipt', record: { ...rec, totalMinor: 1 } },
+          { kind: 'session', record: { nope: 1 } },
+          { kind: 'receipt', record: rec },
+          { kind: 'receipt', record: other },
+        ],
+      };
       const r = await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/records', headers: { authorization: `Bearer ${storeKey('store-a')}` }, payload: body });
       expect(r.statusCode).toBe(200);
       const slots = r.json().results as { status: string; error?: { code: string } }[];
-      expect(slots.map((s) => s.error?.code ?? s.status)).toEqual(['created', 'E_IDEMPOTENCY_MISMATCH', 'E_SCHEMA', 'exists']);
+      expect(slots.map((s) => s.error?.code ?? s.status)).toEqual(['created', 'E_IDEMPOTENCY_MISMATCH', 'E_SCHEMA', 'E_CLOUD_BATCH_SESSION_BLOCKED', 'created']);
     } finally {
       await cloud.close();
     }
@@ -189,9 +199,9 @@ describe('sync paging', () => {
 describe('migrations and trust', () => {
   it('applies each version once', async () => {
     const db = new SqliteDb({ path: ':memory:', queueLengthMax: 10 });
-    expect(await migrate(db, 0)).toEqual([1, 2, 3]);
+    expect(await migrate(db, 0)).toEqual([1, 2, 3, 4]);
     expect(await migrate(db, 0)).toEqual([]);
-    expect((await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3]);
+    expect((await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3, 4]);
     await db.close();
   });
 

@@ -110,12 +110,19 @@ export const IngestAnswer = Type.Object({
 export type IngestAnswer = Static<typeof IngestAnswer>;
 
 /** HTTP paths of the cloud API the edge uses. Store credentials: `Authorization: Bearer <store key>`. */
+/** Records per batch request the cloud accepts (`CloudPaths.records`). */
+export const BATCH_RECORDS_MAX = 100;
+
 export const CloudPaths = {
   sessions: (storeId: string) => `/v1/stores/${storeId}/sessions`,
   receipts: (storeId: string) => `/v1/stores/${storeId}/receipts`,
   adjustments: (storeId: string) => `/v1/stores/${storeId}/adjustments`,
+  /** Batch ingest: `{records: [{kind, record}]}` (at most BATCH_RECORDS_MAX), one answer slot per record. */
+  records: (storeId: string) => `/v1/stores/${storeId}/records`,
   /** Pull: catalog, planogram, enrolments and deletions newer than `?since=<version>`. */
   sync: (storeId: string) => `/v1/stores/${storeId}/sync`,
+  /** Pull: the store's current StoreCatalog (prices, tax classes, planogram) and its version. */
+  catalog: (storeId: string) => `/v1/stores/${storeId}/catalog`,
   /** Public key set the edge uses to verify app entry tokens. */
   entryKeys: () => '/v1/entry-tokens/jwks',
 } as const;

@@ -123,6 +123,24 @@ export const PlanogramEntry = Type.Object(
 );
 export type PlanogramEntry = Static<typeof PlanogramEntry>;
 
+/** SKUs and planogram entries one catalog may hold (a bound on the pull and the admin upload). */
+export const CATALOG_ENTRIES_MAX = 10_000;
+
+/**
+ * What a store sells and where, as the cloud serves it (versioned per store):
+ * names, unit prices and tax classes, and the planogram. The edge overlays it
+ * on its layout (prices apply at the next session close).
+ */
+export const StoreCatalog = Type.Object(
+  {
+    version: Type.Integer({ minimum: 0 }),
+    products: Type.Array(Product, { minItems: 1, maxItems: CATALOG_ENTRIES_MAX }),
+    planogram: Type.Array(PlanogramEntry, { maxItems: CATALOG_ENTRIES_MAX }),
+  },
+  { additionalProperties: false },
+);
+export type StoreCatalog = Static<typeof StoreCatalog>;
+
 export const TaxRate = Type.Object(
   {
     taxClass: TaxClass,

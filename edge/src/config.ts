@@ -16,7 +16,11 @@ export const EdgeBounds = Type.Object(
     /** Devices tracked by ingest; beyond it new devices are rejected (a flood guard). */
     devicesMax: Type.Integer({ minimum: 1, maximum: 100_000, default: 1024 }),
     /** Outbox rows sent per upload pass. */
-    outboxBatchMax: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    outboxBatchMax: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    /** Records per request on the cloud's batch route (its limit is BATCH_RECORDS_MAX, 100); 1 = one request per record. */
+    batchRecordsMax: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+    /** Batch requests of one upload pass in flight at once (disjoint sessions). */
+    uploadRequestsParallelMax: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
     /** Failed sends tolerated in one pass before the pass stops and waits. */
     retryAttemptsPerPassMax: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
     retryBackoffBaseMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 500 }),

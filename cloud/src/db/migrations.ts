@@ -22,6 +22,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'receipts by session (late session records must not place a hold)',
     sql: () => 'CREATE INDEX receipts_session ON receipts (store_id, session_id); CREATE INDEX payments_parent ON payments (store_id, parent_ref);',
   },
+  {
+    version: 4,
+    name: 'catalog versions per store (every version kept: a receipt can be explained by the prices it used)',
+    sql: (d) =>
+      fill('CREATE TABLE catalogs (store_id TEXT NOT NULL, version {{INT}} NOT NULL, document TEXT NOT NULL, created_at {{INT}} NOT NULL, PRIMARY KEY (store_id, version));', d),
+  },
 ];
 
 export async function migrate(db: SqlDb, now: number): Promise<number[]> {

@@ -14,11 +14,13 @@ import { balances, trialBalance } from '../ledger/journal.js';
 import { createMetrics } from '../metrics.js';
 import { SandboxProvider, type SandboxScript } from '../payments/sandbox.js';
 import { InFlight } from '../services/inflight.js';
+import { expireHolds } from '../services/holds.js';
 import { sweepPending } from '../services/settle.js';
 import { loadOrCreateSigningKey } from '../services/tokens.js';
 import { Authenticator } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { batchRoutes } from './routes-batch.js';
+import { catalogRoutes } from './routes-catalog.js';
 import { customerRoutes } from './routes-customers.js';
 import { storeRoutes } from './routes-store.js';
 import { standingRoutes } from './routes-standing.js';
@@ -86,6 +88,7 @@ export async function buildCloudApp(cfg: Readonly<CloudConfig>, deps: CloudDeps 
     const auth = new Authenticator(cfg);
     storeRoutes(app, ctx, auth);
     batchRoutes(app, ctx, auth);
+    catalogRoutes(app, ctx, auth);
     customerRoutes(app, ctx, auth, key);
     adminRoutes(app, ctx, auth);
     standingRoutes(app, ctx, auth);
@@ -130,9 +133,9 @@ function adminRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authenticator): 
     auth.admin(req);
     return { balances: await balances(ctx.db), trialBalance: await trialBalance(ctx.db) };
   });
-  app.post('/v1/admin/payments/sweep', { schema: { summary: 'Settle receipts left pending', tags: ['admin'], security } }, async (req) => {
+  app.post('/v1/admin/payments/sweep', { schema: { summary: 'Settle receipts left pending and void expired holds', tags: ['admin'], security } }, async (req) => {
     auth.admin(req);
-    return { settled: await sweepPending(ctx, SWEEP_ROWS_MAX) };
+    return { settled: await sweepPending(ctx, SWEEP_ROWS_MAX), holdsExpired: await expireHolds(ctx) };
   });
   app.get('/v1/admin/stats', { schema: { summary: 'Counts for dashboards and tests', tags: ['admin'], security } }, async (req) => {
     auth.admin(req);

@@ -142,6 +142,38 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     expect(Object.values(bal.trialBalance)).toEqual([0]);
   });
 
+  it('a customer token lists and disputes only its own receipts; entry tokens and store keys are no credential', async () => {
+    const token = async (id: string) => {
+      await req('POST', '/v1/customers', { customerId: id, consent });
+      const t = await req('POST', `/v1/customers/${id}/tokens`);
+      expect(t.statusCode).toBe(201);
+      expect((t.json() as { expiresAt: number }).expiresAt).toBe(clock.now() + 2_592_000_000);
+      return { authorization: `Bearer ${(t.json() as { token: string }).token}` };
+    };
+    const [me, other] = [await token('cu-3'), await token('cu-4')];
+    for (const [id, rid] of [['cu-3', 'r3'], ['cu-4', 'r4']] as const) {
+      const rec = makeReceipt({ storeId: 'store-a', sessionId: `s-${rid}`, receiptId: rid, customerId: id, items: [{ sku: 'tea', quantity: 1, unitPriceMinor: 200, taxClass: 'food' }] });
+      await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...storeA, 'idempotency-key': rid }, payload: rec });
+    }
+    const mine = await req('GET', '/v1/customers/cu-3/receipts', undefined, me);
+    expect([mine.statusCode, (mine.json() as { receipts: { receiptId: string }[] }).receipts.map((r) => r.receiptId)]).toEqual([200, ['r3']]);
+    const theirs = await req('GET', '/v1/customers/cu-4/receipts', undefined, me);
+    expect([theirs.statusCode, theirs.json().code]).toEqual([403, 'E_CUSTOMER_FORBIDDEN']);
+    // Another customer's receipt answers as if it did not exist.
+    const steal = await req('POST', '/v1/receipts/r4/disputes', { sku: 'tea', reason: 'not mine' }, me);
+    expect([steal.statusCode, steal.json().code]).toEqual([404, 'E_NOT_FOUND']);
+    expect((await req('POST', '/v1/receipts/r3/disputes', { sku: 'tea', reason: 'did not take it' }, me)).statusCode).toBe(201);
+    expect((await req('POST', '/v1/receipts/r4/disputes', { sku: 'tea', reason: 'mine' }, other)).statusCode).toBe(201);
+    const entry = (await req('POST', '/v1/customers/cu-3/entry-tokens', { storeId: 'store-a' })).json() as { token: string };
+    const asEntry = await req('GET', '/v1/customers/cu-3/receipts', undefined, { authorization: `Bearer ${entry.token}` });
+    expect([asEntry.statusCode, asEntry.json().code]).toEqual([401, 'E_UNAUTHORIZED']);
+    expect((await req('GET', '/v1/customers/cu-3/receipts', undefined, storeA)).json().code).toBe('E_FORBIDDEN');
+    expect((await req('POST', '/v1/customers/cu-3/tokens', undefined, me)).statusCode).toBe(401); // tokens are issued with the admin key only
+    clock.advance(2_592_000_000 + 1000);
+    const expired = await req('GET', '/v1/customers/cu-3/receipts', undefined, me);
+    expect([expired.statusCode, expired.json().code]).toEqual([401, 'E_UNAUTHORIZED']);
+  });
+
   it('serves metrics and OpenAPI docs', async () => {
     const m = await req('GET', '/metrics', undefined, {});
     expect(m.body).toContain('tebura_cloud_http_requests_total');

@@ -2,20 +2,24 @@
  * Batch ingest: an outbox draining after an outage sends up to BATCH_RECORDS_MAX
  * records per request. Records are processed in the order given (a session
  * before its receipt), each idempotent by its own id exactly as on the single
- * routes; one bad record answers an error in its slot and does not stop the rest.
+ * routes; one bad record answers an error in its slot and does not stop the
+ * other sessions. Within a session, the records after an error answer
+ * E_CLOUD_BATCH_SESSION_BLOCKED (kind conflict, so a sender retries them) and
+ * are not ingested: a receipt never lands before its session record.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Adjustment, ErrorCodes, isTeburaError, Receipt, SessionRecord, TeburaError, type IngestAnswer } from '@tebura/contract';
+import { Adjustment, BATCH_RECORDS_MAX, ErrorCodes, isTeburaError, Receipt, SessionRecord, TeburaError, type IngestAnswer } from '@tebura/contract';
 import type { CloudCtx } from '../context.js';
+import { CloudErrors } from '../errors.js';
 import { ingestAdjustment } from '../services/adjustments.js';
 import type { IngestResult } from '../services/common.js';
 import { ingestReceipt } from '../services/receipts.js';
 import { ingestSession } from '../services/sessions.js';
 import type { Authenticator } from './auth.js';
 
-export const BATCH_RECORDS_MAX = 100;
+export { BATCH_RECORDS_MAX };
 /** Sessions of one batch processed at once; records of one session stay in order. */
 export const BATCH_SESSIONS_PARALLEL_MAX = 8;
 
@@ -84,9 +88,17 @@ export function batchRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authentic
       const queues = [...bySession.values()];
       const lane = async (): Promise<void> => {
         for (let q = queues.shift(); q !== undefined; q = queues.shift()) {
+          let blockedBy: string | undefined;
           for (const i of q) {
             const r = records[i] as { kind: Kind; record: unknown };
-            results[i] = await one(ctx, storeId, r.kind, r.record);
+            if (blockedBy !== undefined) {
+              const err = new TeburaError(CloudErrors.BATCH_SESSION_BLOCKED, 'conflict', `an earlier record of this session failed (${blockedBy}); not ingested`);
+              results[i] = { status: 'error', error: err.toJSON() };
+              continue;
+            }
+            const slot = await one(ctx, storeId, r.kind, r.record);
+            if (slot.status === 'error') blockedBy = slot.error.code;
+            results[i] = slot;
           }
         }
       };

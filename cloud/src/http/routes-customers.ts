@@ -1,4 +1,8 @@
-/** Customer-facing routes (called by the app backend with the admin key) and the public JWKS. */
+/**
+ * Customer-facing routes and the public JWKS. The app backend manages customers
+ * with the admin key; a shopper lists their own receipts and disputes their own
+ * lines with a customer token (`POST /v1/customers/:id/tokens`).
+ */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { CloudPaths, TeburaError } from '@tebura/contract';
@@ -6,8 +10,9 @@ import type { CloudCtx } from '../context.js';
 import { CloudErrors } from '../errors.js';
 import { createCustomer, enrol, erase, liveCustomer, standing, type EnrolBody } from '../services/customers.js';
 import { openDispute, receiptsOf, resolveDispute } from '../services/feed.js';
-import { issueEntryToken, jwksOf, type SigningKey } from '../services/tokens.js';
+import { issueCustomerToken, issueEntryToken, jwksOf, verifyCustomerToken, type SigningKey } from '../services/tokens.js';
 import type { Authenticator } from './auth.js';
+import type { FastifyRequest } from 'fastify';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const IdParams = Type.Object({ id: Id });
@@ -23,7 +28,31 @@ const EnrolSchema = Type.Union([
 ]);
 const admin = [{ bearer: [] }];
 
+type Caller = { kind: 'admin' } | { kind: 'customer'; customerId: string };
+
+/** The admin key or a customer token (a JWS: three dot-separated parts); a store key is refused here. */
+async function adminOrCustomer(req: FastifyRequest, ctx: CloudCtx, auth: Authenticator, key: SigningKey): Promise<Caller> {
+  const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+  if (m?.[1] !== undefined && m[1].split('.').length === 3) {
+    const customerId = await verifyCustomerToken(key, m[1], ctx.clock.now());
+    if (customerId === null) throw new TeburaError(CloudErrors.UNAUTHORIZED, 'unauthorized', 'customer token invalid or expired');
+    return { kind: 'customer', customerId };
+  }
+  auth.admin(req);
+  return { kind: 'admin' };
+}
+
 export function customerRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authenticator, key: SigningKey): void {
+  app.post(
+    '/v1/customers/:id/tokens',
+    { schema: { summary: 'Issue a customer credential (JWS ES256, audience tebura-customer) for the shopper\'s own receipts and disputes', tags: ['customers'], security: admin, params: IdParams } },
+    async (req, reply) => {
+      auth.admin(req);
+      const { id } = req.params as { id: string };
+      await liveCustomer(ctx, id);
+      return reply.code(201).send(await issueCustomerToken(key, id, ctx.clock.now(), ctx.cfg.customerTokenTtlS));
+    },
+  );
   app.post(
     '/v1/customers',
     {
@@ -79,8 +108,10 @@ export function customerRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authen
     '/v1/customers/:id/receipts',
     { schema: { summary: 'A customer\'s receipts, newest first', tags: ['customers'], security: admin, params: IdParams, querystring: Type.Object({ limit: Type.String({ pattern: '^[0-9]{1,3}$', default: '50' }) }) } },
     async (req) => {
-      auth.admin(req);
-      return { receipts: await receiptsOf(ctx, (req.params as { id: string }).id, Math.max(1, Number((req.query as { limit: string }).limit))) };
+      const caller = await adminOrCustomer(req, ctx, auth, key);
+      const { id } = req.params as { id: string };
+      if (caller.kind === 'customer' && caller.customerId !== id) throw new TeburaError(CloudErrors.CUSTOMER_FORBIDDEN, 'forbidden', 'a customer token lists only its own receipts');
+      return { receipts: await receiptsOf(ctx, id, Math.max(1, Number((req.query as { limit: string }).limit))) };
     },
   );
   app.post(
@@ -95,8 +126,9 @@ export function customerRoutes(app: FastifyInstance, ctx: CloudCtx, auth: Authen
       },
     },
     async (req, reply) => {
-      auth.admin(req);
-      const r = await openDispute(ctx, (req.params as { id: string }).id, req.body as { sku: string; reason: string; disputeId?: string });
+      const caller = await adminOrCustomer(req, ctx, auth, key);
+      const body = req.body as { sku: string; reason: string; disputeId?: string };
+      const r = await openDispute(ctx, (req.params as { id: string }).id, body, caller.kind === 'customer' ? caller.customerId : undefined);
       return reply.code(r.created ? 201 : 200).send(r);
     },
   );

@@ -84,9 +84,15 @@ export async function receiptsOf(ctx: CloudCtx, customerId: string, limit: numbe
   return rows.map((r) => ({ ...(JSON.parse(r.body) as Receipt), payment: paymentOf(r), paidMinor: Number(r.paid_minor) }));
 }
 
-export async function openDispute(ctx: CloudCtx, receiptId: string, body: { sku: string; reason: string; disputeId?: string }): Promise<{ disputeId: string; created: boolean }> {
+/** `asCustomer`: the caller is that customer; another customer's receipt answers not found, as if it did not exist. */
+export async function openDispute(
+  ctx: CloudCtx,
+  receiptId: string,
+  body: { sku: string; reason: string; disputeId?: string },
+  asCustomer?: string,
+): Promise<{ disputeId: string; created: boolean }> {
   const r = await one<{ store_id: string; customer_id: string; body: string }>(ctx.db, 'SELECT store_id, customer_id, body FROM receipts WHERE receipt_id = ? LIMIT 1', [receiptId]);
-  if (r === undefined) return notFound(`receipt ${receiptId}`);
+  if (r === undefined || (asCustomer !== undefined && r.customer_id !== asCustomer)) return notFound(`receipt ${receiptId}`);
   const receipt = JSON.parse(r.body) as Receipt;
   if (!receipt.lines.some((l) => l.sku === body.sku)) fail(CloudErrors.NOT_FOUND, 'not_found', `receipt ${receiptId} has no line ${body.sku}`);
   const disputeId = body.disputeId ?? `d_${randomUUID()}`;

@@ -14,6 +14,7 @@ interface SessionRow {
 function answerOf(row: { auth_status: string; auth_reason: string | null }): Payment {
   if (row.auth_status === 'authorized') return { status: 'pending' };
   if (row.auth_status === 'declined') return { status: 'failed', reason: row.auth_reason ?? 'declined' };
+  if (row.auth_status === 'expired') return { status: 'voided', reason: 'hold expired' };
   return { status: 'pending', reason: row.auth_reason ?? 'authorization pending' };
 }
 

@@ -5,7 +5,7 @@
  * private key is stored encrypted with the same at-rest key as biometrics.
  */
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { ENTRY_TOKEN_ALG, type EntryTokenClaims } from '@tebura/contract';
 import type { SqlDb } from '../db/sql.js';
 import { decryptBytes, encryptBytes } from '../crypto.js';
@@ -57,4 +57,38 @@ export async function issueEntryToken(key: SigningKey, customerId: string, store
     .setExpirationTime(claims.exp)
     .sign(key.privateKey);
   return { token, expiresAt: claims.exp * 1000, jti: claims.jti };
+}
+
+/**
+ * Customer credentials: the same key signs them, but with an audience entry
+ * tokens do not carry, and without a `store` claim (so the edge's gate refuses
+ * one as an entry token, and the cloud refuses an entry token as a credential).
+ */
+export const CUSTOMER_TOKEN_AUD = 'tebura-customer';
+
+export async function issueCustomerToken(key: SigningKey, customerId: string, nowMs: number, ttlS: number): Promise<{ token: string; expiresAt: number }> {
+  const iat = Math.floor(nowMs / 1000);
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: ENTRY_TOKEN_ALG, kid: key.kid, typ: 'JWT' })
+    .setAudience(CUSTOMER_TOKEN_AUD)
+    .setSubject(customerId)
+    .setJti(randomUUID())
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlS)
+    .sign(key.privateKey);
+  return { token, expiresAt: (iat + ttlS) * 1000 };
+}
+
+const publicKeys = new WeakMap<SigningKey, Promise<Awaited<ReturnType<typeof importJWK>>>>();
+
+/** The customer id of a valid, unexpired customer token; null for anything else (bad signature, entry token, expired). */
+export async function verifyCustomerToken(key: SigningKey, token: string, nowMs: number): Promise<string | null> {
+  let pub = publicKeys.get(key);
+  if (pub === undefined) publicKeys.set(key, (pub = importJWK(key.publicJwk, ENTRY_TOKEN_ALG)));
+  try {
+    const { payload } = await jwtVerify(token, await pub, { audience: CUSTOMER_TOKEN_AUD, algorithms: [ENTRY_TOKEN_ALG], currentDate: new Date(nowMs) });
+    return typeof payload.sub === 'string' ? payload.sub : null;
+  } catch {
+    return null; // the reason is not told to the caller: 401 either way
+  }
 }

@@ -100,4 +100,14 @@ describe('buildAdjustment', () => {
       }),
     );
   });
+
+  it('moves a charged line at the price on the receipt after a price change; a missed SKU at today\'s price', () => {
+    const receipt = buildReceipt(layout, 'st', session, [{ sku: 'tea', quantity: 2 }], 2000);
+    const newer = { ...layout, products: layout.products.map((p) => ({ ...p, priceMinor: p.priceMinor + 100 })) };
+    const adj = buildAdjustment(newer, receipt, [], [{ sku: 'tea', quantity: -1 }, { sku: 'battery', quantity: 1 }], { adjustmentId: 'a', reason: 'r', createdAt: 3 });
+    expect(adj.lines).toEqual([
+      { sku: 'tea', quantityDelta: -1, unitPriceMinor: 138, taxClass: 'food' },
+      { sku: 'battery', quantityDelta: 1, unitPriceMinor: 698, taxClass: 'standard' },
+    ]);
+  });
 });

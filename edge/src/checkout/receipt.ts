@@ -106,10 +106,13 @@ export function buildAdjustment(
   meta: { adjustmentId: string; reason: string; createdAt: number },
 ): Adjustment {
   const products = new Map(layout.products.map((p) => [p.sku, p]));
+  // A SKU on the receipt moves at the price it was charged, even if the catalog
+  // changed since; only a SKU the receipt missed takes today's price.
+  const charged = new Map(receipt.lines.map((l) => [l.sku, { sku: l.sku, priceMinor: l.unitPriceMinor, taxClass: l.taxClass }]));
   const lines: Adjustment['lines'] = [];
   for (const d of deltas) {
     if (d.quantity === 0) continue;
-    const p = products.get(d.sku);
+    const p = charged.get(d.sku) ?? products.get(d.sku);
     if (p === undefined) throw new UnknownSkuError(d.sku);
     lines.push({ sku: p.sku, quantityDelta: d.quantity, unitPriceMinor: p.priceMinor, taxClass: p.taxClass });
   }

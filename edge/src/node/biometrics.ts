@@ -26,6 +26,7 @@ export interface Biometrics {
 export async function setUpBiometrics(
   cfg: EdgeConfig, log: Logger, fetchImpl: typeof fetch, pipeline: FacePipeline | undefined,
   onDisputes: (d: readonly SyncDispute[]) => void,
+  onCatalogVersion?: (version: number) => void,
 ): Promise<Biometrics> {
   const methods = new Set(cfg.layout.gates.flatMap((g) => g.methods));
   const galleries: { palm?: Gallery; face?: Gallery } = {};
@@ -47,7 +48,7 @@ export async function setUpBiometrics(
     ? null
     : new GallerySync({
       storeId: cfg.storeId, cloud: cfg.cloud, galleries, intervalMs: cfg.identity.syncIntervalMs,
-      timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: fetchImpl, onDisputes,
+      timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: fetchImpl, onDisputes, ...(onCatalogVersion === undefined ? {} : { onCatalogVersion }),
     });
   const st = cfg.identity.standing;
   const standing = cfg.cloud === undefined || !st.enabled

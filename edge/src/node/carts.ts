@@ -41,10 +41,16 @@ export function reviewView(r: ReviewRow): ReviewItemView {
 }
 
 export class Carts implements PerceptionSink {
-  private readonly names: Map<string, { name: string; priceMinor: number }>;
+  private namesOf: { layout: NodeDeps['layout']; names: Map<string, { name: string; priceMinor: number }> } | null = null;
 
-  constructor(private readonly d: NodeDeps) {
-    this.names = new Map(d.layout.products.map((p) => [p.sku, { name: p.name, priceMinor: p.priceMinor }]));
+  constructor(private readonly d: NodeDeps) {}
+
+  /** SKU -> name and price of the layout in force (a catalog pull swaps d.layout). */
+  private get names(): Map<string, { name: string; priceMinor: number }> {
+    if (this.namesOf?.layout !== this.d.layout) {
+      this.namesOf = { layout: this.d.layout, names: new Map(this.d.layout.products.map((p) => [p.sku, { name: p.name, priceMinor: p.priceMinor }])) };
+    }
+    return this.namesOf.names;
   }
 
   /**

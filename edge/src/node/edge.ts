@@ -20,6 +20,7 @@ import type { SeqWatermark } from '../ingest/sequencer.js';
 import { EdgeMetrics } from '../metrics.js';
 import { openDb, type Db } from '../store/db.js';
 import { Repo } from '../store/repo.js';
+import { CatalogSync, overlayCatalog, persistedCatalog } from '../sync/catalog-sync.js';
 import { OutboxUploader } from '../sync/outbox.js';
 import { Carts } from './carts.js';
 import { LiveHub, makeConsoleSource, RECEIPTS_LIST_MAX } from './console-source.js';
@@ -98,22 +99,25 @@ class EdgeRuntime {
     this.repo = new Repo(this.db);
     this.metrics = new EdgeMetrics(cfg.bounds.latencySamplesMax);
     this.hub = new LiveHub((err) => log.warn({ err }, 'live listener threw'));
-    this.d = { storeId: cfg.storeId, layout: cfg.layout, repo: this.repo, clock, metrics: this.metrics, log, emit: (e) => this.hub.emit(e), queued: () => this.uploader?.wake() };
+    // A catalog pulled before this start (prices, planogram) applies from the first session.
+    const catalog = persistedCatalog(this.repo, cfg.layout);
+    const layout = catalog === null ? cfg.layout : overlayCatalog(cfg.layout, catalog);
+    this.d = { storeId: cfg.storeId, layout, repo: this.repo, clock, metrics: this.metrics, log, emit: (e) => this.hub.emit(e), queued: () => this.uploader?.wake() };
     this.carts = new Carts(this.d);
     this.sessions = new Sessions(this.d, this.carts, cfg.bounds.settleTimeoutMs);
-    this.perception = (deps.perceptionFactory ?? createPerception)(cfg.layout, clock, this.carts);
+    this.perception = (deps.perceptionFactory ?? createPerception)(layout, clock, this.carts);
     this.edgeDeviceId = `edge-${cfg.storeId}`;
     this.bootId = `b${this.repo.nextBoot()}`;
     const matchers = buildMatchers(cfg, { clock, repo: this.repo, metrics: this.metrics, log, fetch: deps.fetch ?? globalThis.fetch, extra: deps.matchers ?? [] });
     this.gate = new GateHandler({
-      storeId: cfg.storeId, layout: cfg.layout, clock, metrics: this.metrics, log, sessions: this.sessions, matchers,
+      storeId: cfg.storeId, layout, clock, metrics: this.metrics, log, sessions: this.sessions, matchers,
       guestsMax: cfg.identity.guestsMax, ...(deps.standing !== undefined ? { standing: deps.standing } : {}),
       envelopes: new EnvelopeSequencer(this.edgeDeviceId, this.bootId), publisher: () => this.client, emit: this.d.emit,
     });
     this.ingest = this.makeIngest();
     this.startedAt = clock.now();
     this.source = makeConsoleSource({
-      storeId: cfg.storeId, layout: cfg.layout, repo: this.repo, carts: this.carts, sessions: this.sessions, perception: () => this.perception,
+      storeId: cfg.storeId, layout, repo: this.repo, carts: this.carts, sessions: this.sessions, perception: () => this.perception,
       devices: () => this.ingest.health.views(), stats: () => flatStats(this.stats()), hub: this.hub,
     });
   }
@@ -235,11 +239,20 @@ export async function startEdge(cfgIn: EdgeConfig | unknown, deps: EdgeDeps = {}
   const log = deps.logger ?? pino({ name: 'tebura-edge', level: 'info' });
   // Disputes arrive with the feed; the runtime that queues them exists only after the matchers.
   let onDisputes: (d: readonly SyncDispute[]) => void = () => undefined;
-  const bio = await setUpBiometrics(cfg, log, deps.fetch ?? globalThis.fetch, deps.facePipeline, (d) => onDisputes(d));
+  let onCatalogVersion: (v: number) => void = () => undefined;
+  const bio = await setUpBiometrics(cfg, log, deps.fetch ?? globalThis.fetch, deps.facePipeline, (d) => onDisputes(d), (v) => onCatalogVersion(v));
   // Injected matchers (tests, other deployments) win over the configured ones.
   const standing = deps.standing ?? bio.standing;
   const rt = new EdgeRuntime(cfg, deps.clock ?? systemClock, log, { ...deps, matchers: [...bio.matchers, ...(deps.matchers ?? [])], ...(standing !== undefined ? { standing } : {}) });
   onDisputes = (d) => queueDisputes(rt, d);
+  if (cfg.cloud !== undefined) {
+    const catalog = new CatalogSync({
+      storeId: cfg.storeId, cloud: cfg.cloud, repo: rt.repo, baseLayout: cfg.layout, timeoutMs: cfg.bounds.httpTimeoutMs, log, fetch: deps.fetch ?? globalThis.fetch,
+      // The checkout reads d.layout at each close: the next receipt uses the new prices.
+      apply: (layout) => (rt.d.layout = layout),
+    });
+    onCatalogVersion = (v) => void catalog.check(v);
+  }
   try {
     await rt.start();
     bio.start();

@@ -86,6 +86,11 @@ const MIGRATIONS: readonly string[] = [
     dropouts INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // 2: the head-of-line check looks up earlier rows of a session; without this
+  // index a 10,000-row backlog after an outage makes each pass quadratic.
+  `
+  CREATE INDEX outbox_session ON outbox(session_id, n);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -91,10 +91,13 @@ export class Repo {
       receiptById: p('SELECT record FROM receipts WHERE receipt_id = ?'),
       countReceipts: p('SELECT COUNT(*) AS n FROM receipts'),
       enqueue: p(`INSERT INTO outbox (id, kind, session_id, record, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0)`),
-      // Head-of-line per session: a row waits while an earlier row of its session is unsent.
-      due: p(`SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.session_id = o.session_id AND e.n < o.n AND e.status != 'sent')
-        ORDER BY o.n LIMIT ?`),
+      // Head-of-line per session: a row waits while an earlier row of its session is
+      // failed or backing off; when every earlier unsent row is itself due, they go
+      // out together (in one batch request, or one after another, in order).
+      dueChains: p(`SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= @now
+        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.session_id = o.session_id AND e.n < o.n
+          AND (e.status = 'failed' OR (e.status = 'pending' AND e.next_attempt_at > @now)))
+        ORDER BY o.n LIMIT @limit`),
       nextDueAt: p(`SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'`),
       markSent: p(`UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
       markRetry: p(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`),
@@ -201,8 +204,9 @@ export class Repo {
   enqueue(id: string, kind: OutboxKind, sessionId: string, record: unknown, at: number): void {
     this.s.enqueue.run(id, kind, sessionId, JSON.stringify(record), at);
   }
-  dueOutbox(nowMs: number, limit: number): OutboxRow[] {
-    return this.s.due.all(nowMs, limit) as OutboxRow[];
+  /** Due rows plus the due rows queued behind them in their session, oldest first. */
+  dueOutboxChains(nowMs: number, limit: number): OutboxRow[] {
+    return this.s.dueChains.all({ now: nowMs, limit }) as OutboxRow[];
   }
   nextOutboxDueAt(): number | null {
     return (this.s.nextDueAt.get() as { t: number | null }).t;

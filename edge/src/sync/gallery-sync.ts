@@ -28,6 +28,8 @@ export interface SyncFeedPage {
   deletions: { customerId: string; version: number }[];
   /** A shopper disputed a line of one of this store's receipts: a human decides here. */
   disputes?: SyncDispute[];
+  /** The store's current catalog version; the catalog itself is pulled when it changes. */
+  catalogVersion?: number;
 }
 
 export interface GallerySyncOptions {
@@ -40,6 +42,8 @@ export interface GallerySyncOptions {
   fetch?: typeof fetch;
   /** Called with each page's disputes, in feed order (idempotent on the receiver's side). */
   onDisputes?: (disputes: readonly SyncDispute[]) => void;
+  /** Called with each page's catalog version (the receiver pulls when it is newer). */
+  onCatalogVersion?: (version: number) => void;
 }
 
 export class GallerySync {
@@ -120,6 +124,7 @@ export class GallerySync {
       this.o.galleries.face?.remove(d.customerId, d.version);
     }
     if (Array.isArray(p.disputes) && p.disputes.length > 0) this.o.onDisputes?.(p.disputes);
+    if (typeof p.catalogVersion === 'number') this.o.onCatalogVersion?.(p.catalogVersion);
     this.since = Math.max(this.since, p.version);
   }
 }

@@ -47,7 +47,7 @@ function uploader(h: ReturnType<typeof nodeHarness>, url: string, bounds: Partia
   const u = new OutboxUploader({
     repo: h.repo, storeId: 'st1', cloud: { url, apiKey: 'secret' }, fetch: globalThis.fetch, clock: h.clock, prng: new Prng(7), metrics,
     log: pino({ level: 'silent' }),
-    bounds: { outboxBatchMax: 50, retryAttemptsPerPassMax: 5, retryBackoffBaseMs: 100, retryBackoffMaxMs: 10_000, httpTimeoutMs: 2000, outboxPollMs: 1000, ...bounds },
+    bounds: { outboxBatchMax: 50, batchRecordsMax: 1, uploadRequestsParallelMax: 1, retryAttemptsPerPassMax: 5, retryBackoffBaseMs: 100, retryBackoffMaxMs: 10_000, httpTimeoutMs: 2000, outboxPollMs: 1000, ...bounds },
   });
   return { u, metrics };
 }

@@ -1,17 +1,28 @@
 /**
  * Outbox uploader: sends session, receipt and adjustment records to the cloud,
- * each with its own id as Idempotency-Key, oldest first and in order within a
- * session (a receipt never goes before its SessionRecord). Network errors and 5xx
- * retry with exponential backoff and jitter; a 4xx is a permanent failure kept in
- * the table, visible, never deleted. Nothing is lost while the cloud is away.
+ * each keeping its own id (the Idempotency-Key) on every retry, oldest first and
+ * in order within a session (a receipt never goes before its SessionRecord).
+ * Several rows go as one request on the batch route, whole session chains per
+ * request, up to `uploadRequestsParallelMax` requests at once (sessions are
+ * independent); each row's answer is handled on its own. Network errors, 409
+ * in-flight and 5xx retry with exponential backoff and jitter; a permanent
+ * refusal is kept in the table as failed, visible, never deleted, and holds
+ * back the rest of its session. Nothing is lost while the cloud is away.
  */
-import { CloudPaths, ErrorCodes, type Clock, type Prng } from '@tebura/contract';
+import type { Clock, Prng } from '@tebura/contract';
 import type { Logger } from 'pino';
 import type { EdgeMetrics } from '../metrics.js';
-import type { OutboxKind, OutboxRow, Repo } from '../store/repo.js';
+import type { OutboxRow, Repo } from '../store/repo.js';
+import { chunkBySession, sendBatch, sendOne, type CloudTarget, type Outcome } from './outbox-http.js';
+
+export { pathFor } from './outbox-http.js';
 
 export interface UploaderBounds {
   outboxBatchMax: number;
+  /** Records per batch request (at most the cloud's BATCH_RECORDS_MAX); 1 sends each on its own route. */
+  batchRecordsMax: number;
+  /** Batch requests of one pass in flight at once. */
+  uploadRequestsParallelMax: number;
   retryAttemptsPerPassMax: number;
   retryBackoffBaseMs: number;
   retryBackoffMaxMs: number;
@@ -35,18 +46,10 @@ export interface UploaderOptions {
 /** Passes run back to back after a wake, while each makes progress (head-of-line rows unblock the next). */
 const PASSES_PER_DRAIN_MAX = 20;
 
-type Outcome = { kind: 'sent' } | { kind: 'retry'; error: string } | { kind: 'failed'; error: string };
-
 export interface PassResult {
   sent: number;
   retried: number;
   failed: number;
-}
-
-export function pathFor(kind: OutboxKind, storeId: string): string {
-  if (kind === 'session') return CloudPaths.sessions(storeId);
-  if (kind === 'receipt') return CloudPaths.receipts(storeId);
-  return CloudPaths.adjustments(storeId);
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random. */
@@ -60,6 +63,8 @@ export class OutboxUploader {
   private running: Promise<void> | null = null;
   private stopped = true;
   private wakeRequested = false;
+  /** Drains in a row that sent nothing and retried something. */
+  private failedDrains = 0;
   private closing = false;
 
   constructor(private readonly o: UploaderOptions) {}
@@ -80,7 +85,7 @@ export class OutboxUploader {
   /** New rows were queued: run a pass soon. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running !== null) {
+    if (this.running !== null || this.failedDrains > 0) {
       this.wakeRequested = true;
       return;
     }
@@ -92,9 +97,15 @@ export class OutboxUploader {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.running = this.drain().then(() => undefined).finally(() => {
+      this.running = this.drain().then((r) => {
+        // A drain that only retried means the cloud is away: the next one waits a
+        // backoff of its own, or every pass would walk the whole backlog once more.
+        this.failedDrains = r.sent === 0 && r.retried > 0 ? this.failedDrains + 1 : 0;
+      }).finally(() => {
         this.running = null;
-        this.schedule(this.wakeRequested ? 0 : this.o.bounds.outboxPollMs);
+        const { retryBackoffBaseMs, retryBackoffMaxMs, outboxPollMs } = this.o.bounds;
+        if (this.failedDrains > 0) this.schedule(backoffMs(this.failedDrains - 1, retryBackoffBaseMs, retryBackoffMaxMs, this.o.prng.next()));
+        else this.schedule(this.wakeRequested ? 0 : outboxPollMs);
         this.wakeRequested = false;
       });
     }, ms);
@@ -113,18 +124,28 @@ export class OutboxUploader {
     return total;
   }
 
-  /** One bounded pass over due head-of-line rows. Never rejects. */
+  /** One bounded pass over due head-of-line rows (and their due followers). Never rejects. */
   async pass(): Promise<PassResult> {
     const res: PassResult = { sent: 0, retried: 0, failed: 0 };
     try {
-      const rows = this.o.repo.dueOutbox(this.o.clock.now(), this.o.bounds.outboxBatchMax);
-      for (const row of rows) {
-        const out = await this.send(row);
-        this.record(row, out);
-        res[out.kind === 'sent' ? 'sent' : out.kind === 'retry' ? 'retried' : 'failed']++;
-        // The cloud is struggling: stop hammering it this pass.
-        if (res.retried >= this.o.bounds.retryAttemptsPerPassMax) break;
+      const { bounds } = this.o;
+      const rows = this.o.repo.dueOutboxChains(this.o.clock.now(), bounds.outboxBatchMax);
+      if (bounds.batchRecordsMax <= 1 || rows.length <= 1) {
+        await this.sendSingly(rows, res);
+        return res;
       }
+      const chunks = chunkBySession(rows, bounds.batchRecordsMax);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        // The cloud is struggling: stop hammering it this pass.
+        for (let c = chunks[next++]; c !== undefined && res.retried < bounds.retryAttemptsPerPassMax; c = chunks[next++]) {
+          const outs = await sendBatch(this.target(), c);
+          if (outs === null) await this.sendSingly(c, res);
+          // One commit per answer, not per row: a drained backlog is thousands of rows.
+          else this.o.repo.tx(() => c.forEach((row, i) => this.record(row, outs[i] ?? { kind: 'retry', error: 'no slot' }, res)));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(bounds.uploadRequestsParallelMax, chunks.length) }, lane));
     } catch (e) {
       this.o.metrics.handlerError('outbox');
       this.o.log.error({ err: e }, 'outbox pass failed');
@@ -132,8 +153,26 @@ export class OutboxUploader {
     return res;
   }
 
-  private record(row: OutboxRow, out: Outcome): void {
+  /** One request per row; after a row that is not sent, its session's later rows wait. */
+  private async sendSingly(rows: readonly OutboxRow[], res: PassResult): Promise<void> {
+    const blocked = new Set<string>();
+    for (const row of rows) {
+      if (blocked.has(row.session_id)) continue;
+      const out = await sendOne(this.target(), row);
+      this.record(row, out, res);
+      if (out.kind !== 'sent') blocked.add(row.session_id);
+      if (res.retried >= this.o.bounds.retryAttemptsPerPassMax) break;
+    }
+  }
+
+  private target(): CloudTarget {
+    const { cloud, storeId, bounds } = this.o;
+    return { url: cloud.url, apiKey: cloud.apiKey, storeId, fetch: this.o.fetch, httpTimeoutMs: bounds.httpTimeoutMs };
+  }
+
+  private record(row: OutboxRow, out: Outcome, res: PassResult): void {
     const { repo, clock, bounds, metrics, log } = this.o;
+    res[out.kind === 'sent' ? 'sent' : out.kind === 'retry' ? 'retried' : 'failed']++;
     if (out.kind === 'sent') {
       repo.markSent(row.id, clock.now());
       metrics.outbox('sent');
@@ -148,37 +187,5 @@ export class OutboxUploader {
       metrics.outbox('failed');
       log.error({ id: row.id, kind: row.kind, error: out.error }, 'outbox record refused by the cloud; kept as failed');
     }
-  }
-
-  private async send(row: OutboxRow): Promise<Outcome> {
-    const { cloud, storeId, bounds } = this.o;
-    let res: Response;
-    try {
-      res = await this.o.fetch(new URL(pathFor(row.kind, storeId), cloud.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': row.id, authorization: `Bearer ${cloud.apiKey}` },
-        body: row.record,
-        signal: AbortSignal.timeout(bounds.httpTimeoutMs),
-      });
-    } catch (e) {
-      return { kind: 'retry', error: `network: ${(e as Error).message}` };
-    }
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      body = null; // a proxy's HTML error page; the status code decides
-    }
-    const code = (body as { code?: unknown } | null)?.code;
-    if (res.status === 200 || res.status === 201) {
-      const status = (body as { status?: unknown } | null)?.status;
-      if (status === 'created' || status === 'exists') return { kind: 'sent' };
-      return { kind: 'retry', error: `unexpected answer ${res.status}: ${JSON.stringify(body).slice(0, 200)}` };
-    }
-    // In flight elsewhere: the first attempt is still running at the cloud.
-    if (res.status === 409 && code !== ErrorCodes.IDEMPOTENCY_MISMATCH) return { kind: 'retry', error: `409 ${String(code)}` };
-    // Timeouts and rate limits are transient by definition (RFC 9110 15.5.9, RFC 6585 4).
-    if (res.status === 408 || res.status === 429 || res.status >= 500) return { kind: 'retry', error: `http ${res.status}` };
-    return { kind: 'failed', error: `http ${res.status} ${String(code)}: ${JSON.stringify(body).slice(0, 300)}` };
   }
 }

@@ -11,13 +11,13 @@ import { Repo } from '../store/repo.js';
 import { FakePerception } from './fake-perception.js';
 import { testLayout } from './layout.js';
 
-export function nodeHarness(dbPath = ':memory:') {
+export function nodeHarness(dbPath = ':memory:', storeId = 'st1') {
   const clock = new ManualClock(1_700_000_000_000);
   const repo = new Repo(openDb(dbPath));
   const events: LiveEvent[] = [];
   let queued = 0;
   const d: NodeDeps = {
-    storeId: 'st1', layout: testLayout(), repo, clock, metrics: new EdgeMetrics(100), log: pino({ level: 'silent' }),
+    storeId, layout: testLayout(), repo, clock, metrics: new EdgeMetrics(100), log: pino({ level: 'silent' }),
     emit: (e) => events.push(e), queued: () => queued++,
   };
   const carts = new Carts(d);
