@@ -41,6 +41,16 @@ export interface Track {
 
 /** A tentative track loses to a confirmed one at equal distance: extra cost, nats. */
 const TENTATIVE_PENALTY = 3;
+/** A detection this many standard deviations from every track is cheaper as a new person. */
+const BIRTH_SIGMAS = 3;
+/** ... and at least this far, m: before a camera's noise is learned its sigma may be far too small. */
+const BIRTH_MIN_M = 0.7;
+/**
+ * Most a label never given to a live track can add to matching it to one, nats: the
+ * camera says "someone new" (people step in at the gate beside a track the camera
+ * just missed), unless it switched labels, which the learned rate prices.
+ */
+const FRESH_LABEL_PENALTY_MAX = 4;
 /** Keeps every gated cost positive for munkres, nats. */
 const COST_OFFSET = 20;
 /** Detections below this confidence update tracks but never start one. */
@@ -134,24 +144,35 @@ export class Tracker {
       return { p, S, gate, penalty: this.confirmed(t) ? 0 : TENTATIVE_PENALTY };
     });
     const labelBonus = this.labels.bonusNats(cameraId);
-    const cost = dets.map((d) => {
+    const freshPenalty = Math.min(this.labels.freshPenaltyNats(cameraId), FRESH_LABEL_PENALTY_MAX);
+    const ids = new Set(this.list.map((t) => t.id));
+    // A new person is as likely as a track this far out (nats): beyond ~3 sigma of a fresh track, and a step.
+    const birthM = Math.max(BIRTH_SIGMAS * Math.sqrt(2 * rVar), BIRTH_MIN_M);
+    const birth = Math.log(2 * rVar) + (birthM * birthM) / (4 * rVar) + COST_OFFSET;
+    const cost = dets.map((d, r) => {
       const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
-      return this.list.map((t, j) => {
+      // A label this camera has not given to any live track says "someone new" (or a rare switch).
+      const fresh = hinted === undefined || !ids.has(hinted);
+      const row = this.list.map((t, j) => {
         const c = cols[j]!;
         const dist = Math.hypot(d.x - c.p.x, d.y - c.p.y);
         if (dist > c.gate) return GATED_OUT;
         // Negative log-likelihood: the log of its spread keeps an uncertain track from winning by being vague.
         const nll = (dist * dist) / (2 * c.S) + Math.log(c.S) + COST_OFFSET;
-        return Math.max(0, nll + c.penalty - (hinted === t.id ? labelBonus : 0));
+        const label = hinted === t.id ? -labelBonus : fresh && c.penalty === 0 ? freshPenalty : 0;
+        return Math.max(0, nll + c.penalty + label);
       });
+      // One birth column per detection: leaving it unmatched (a new track) is an option with a price.
+      for (let k = 0; k < dets.length; k++) row.push(k === r ? birth : GATED_OUT);
+      return row;
     });
     for (const [r, c] of munkres(cost)) {
-      if (cost[r]![c]! < GATED_OUT) matched[r] = c;
+      if (c < this.list.length && cost[r]![c]! < GATED_OUT) matched[r] = c;
     }
     dets.forEach((d, r) => {
       const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
       const c = matched[r]!;
-      if (hinted !== undefined && c >= 0 && this.confirmed(this.list[c]!)) this.labels.observe(cameraId, hinted === this.list[c]!.id);
+      if (c >= 0 && this.confirmed(this.list[c]!)) this.labels.observe(cameraId, hinted === this.list[c]!.id);
     });
     return matched;
   }
