@@ -63,7 +63,7 @@ function walker(label: string, a: { x: number; y: number }, b: { x: number; y: n
     label,
     at: (ms) => {
       if (ms > untilMs) return null;
-      const f = Math.min(1, Math.max(0, (ms - fromMs) / durMs));
+      const f = durMs === 0 ? 1 : Math.min(1, Math.max(0, (ms - fromMs) / durMs));
       return { x: a.x + f * (b.x - a.x), y: a.y + f * (b.y - a.y) };
     },
   };
@@ -180,5 +180,29 @@ describe('tracker', () => {
     const now = nearest(tr, 4, 2.6);
     expect(now.id).not.toBe(lost[0]);
     expect(now.sessionId).toBe('S');
+  });
+  it('folds a second track that grew on one person back into the bound one', () => {
+    const tr = new Tracker(DEFAULT_TUNING, CAMS);
+    const p = walker('a', { x: 3, y: 2 }, { x: 3, y: 2 }, 0, 1);
+    // A burst of outliers 0.8 m off under a new label drags the bound track away; the
+    // person's detections then start a second track, and the bound one starves.
+    const outlier = (_cam: string, ms: number): boolean => ms >= 2000 && ms < 2300;
+    const shifted: Person = { label: 'b', at: (ms) => (outlier('', ms) ? { x: 3.8, y: 2 } : null) };
+    let most = 0;
+    feed(tr, [p, shifted], 6000, { noiseM: 0.05, miss: (cam, ms, q) => q.label === 'a' && outlier(cam, ms) }, (ts) => {
+      if (ts === T0 + 1000) tr.tracks()[0]!.sessionId = 'S';
+      most = Math.max(most, tr.tracks().filter((t) => tr.confirmed(t)).length);
+    });
+    expect(most).toBe(2);
+    expect(tr.tracks().map((t) => t.sessionId)).toEqual(['S']);
+    expect(Math.abs(tr.tracks()[0]!.x - 3)).toBeLessThan(0.2);
+  });
+
+  it('never merges two people standing 0.45 m apart, even with 15 % misses', () => {
+    const tr = new Tracker(DEFAULT_TUNING, CAMS);
+    const a = walker('a', { x: 3, y: 2 }, { x: 3, y: 2 }, 0, 1);
+    const b = walker('b', { x: 3.45, y: 2 }, { x: 3.45, y: 2 }, 0, 1);
+    feed(tr, [a, b], 20_000, { noiseM: 0.1, missRate: 0.15 });
+    expect(tr.tracks().map((t) => t.id).sort()).toEqual(['t1', 't2']);
   });
 });

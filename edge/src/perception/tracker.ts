@@ -11,6 +11,7 @@
  * with its uncertainty, and ends when unseen for `trackMissMaxMs`.
  */
 import { munkres } from 'munkres';
+import { DuplicateWatch } from './track-duplicates.js';
 import { CameraNoise, LabelReliability, initialState, predictCovariance, predictedPositionVar, updateCovariance, type FilterState } from './track-filter.js';
 import type { PerceptionTuning } from './tuning.js';
 
@@ -51,6 +52,16 @@ const BIRTH_MIN_M = 0.7;
  * just missed), unless it switched labels, which the learned rate prices.
  */
 const FRESH_LABEL_PENALTY_MAX = 4;
+/** Two confirmed tracks closer than this many camera sigmas (and at least DUPLICATE_MIN_M) may be one person. */
+const DUPLICATE_SIGMAS = 2.5;
+const DUPLICATE_MIN_M = 0.3;
+/**
+ * A bound track unseen this long while an unbound track is seen within the gate floor
+ * (`gateM`) of where it was last seen hands its session over (the person's detections went to a
+ * second track, see track-duplicates.ts). Both cameras missing one person for 0.6 s
+ * is rare (0.15^12 at the simulator's worst miss rate); an unbound person is rare too.
+ */
+const STARVE_MS = 600;
 /** Keeps every gated cost positive for munkres, nats. */
 const COST_OFFSET = 20;
 /** Detections below this confidence update tracks but never start one. */
@@ -80,6 +91,7 @@ export class Tracker {
   private readonly localHint = new Map<string, string>();
   readonly noise = new CameraNoise(DEFAULT_NOISE_M);
   readonly labels = new LabelReliability();
+  private readonly duplicates = new DuplicateWatch();
 
   constructor(
     private readonly tuning: PerceptionTuning,
@@ -110,6 +122,8 @@ export class Tracker {
   /** Matches one frame; returns the tracks this frame confirmed (new people). */
   onFrame(cameraId: string, ts: number, dets: readonly Detection[]): Track[] {
     const confirmedNow: Track[] = [];
+    // The contract's schema admits only numbers, but one NaN would poison every cost it touches.
+    if (dets.some((d) => !Number.isFinite(d.x) || !Number.isFinite(d.y))) dets = dets.filter((d) => Number.isFinite(d.x) && Number.isFinite(d.y));
     if (dets.length === 0) return confirmedNow;
     const rVar = this.noise.varianceM2(cameraId);
     const matched = this.assign(cameraId, ts, dets, rVar);
@@ -128,7 +142,29 @@ export class Tracker {
       if (this.localHint.size >= LOCAL_HINTS_MAX) this.localHint.clear();
       this.localHint.set(`${cameraId}/${d.localId}`, t.id);
     });
+    this.mergeDuplicates(matched, rVar);
     return confirmedNow;
+  }
+
+  /** Folds a second track on one person into the first (track-duplicates.ts); the session stays. */
+  private mergeDuplicates(matched: readonly number[], rVar: number): void {
+    const ids = new Set<string>();
+    for (const c of matched) if (c >= 0) ids.add(this.list[c]!.id);
+    const closeM = Math.max(DUPLICATE_MIN_M, DUPLICATE_SIGMAS * Math.sqrt(rVar));
+    const merges = this.duplicates.observe(this.list, ids, closeM, (t) => this.confirmed(t));
+    // A bound track starving beside an unbound one that takes the detections where it should be: the same person.
+    const now = this.list.reduce((m, t) => Math.max(m, t.lastTs), 0);
+    for (const t of this.list) {
+      if (t.sessionId === null || ids.has(t.id) || now - t.lastTs < STARVE_MS) continue;
+      // Where it was last seen, not extrapolated: a starving track's velocity is what dragged it off.
+      const u = this.list.find((o) => ids.has(o.id) && o.sessionId === null && this.confirmed(o) && Math.hypot(o.x - t.x, o.y - t.y) <= this.tuning.gateM);
+      if (u) merges.push([u, t]);
+    }
+    for (const [keep, drop] of merges) {
+      if (!this.get(keep.id) || !this.get(drop.id)) continue;
+      if (keep.sessionId === null) keep.sessionId = drop.sessionId;
+      this.remove(drop.id);
+    }
   }
 
   /** Hungarian assignment of detections to tracks; matched[r] is a track index or -1. */
