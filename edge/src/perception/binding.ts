@@ -62,12 +62,12 @@ export class Bindings {
     if (p) this.bindNearest(p, ts);
   }
 
-  /** After each frame: expire admissions, bind lingering people, re-bind orphans to new tracks. */
-  afterFrame(ts: number, started: readonly Track[]): void {
+  /** After each frame: expire admissions, bind lingering people, re-bind orphans to newly confirmed tracks. */
+  afterFrame(ts: number, confirmed: readonly Track[]): void {
     this.pending = this.pending.filter((p) => p.remaining > 0 && ts - p.ts <= this.tuning.admitTtlMs);
     for (const p of this.pending) if (ts - p.ts >= CROSSING_GRACE_MS) this.bindNearest(p, ts);
     this.orphans = this.orphans.filter((o) => ts - o.ts <= this.tuning.orphanTtlMs);
-    for (const t of started) this.reacquire(t);
+    for (const t of confirmed) this.reacquire(t);
   }
 
   /** A bound track was lost: its session waits for a track to reappear nearby. */
@@ -79,7 +79,7 @@ export class Bindings {
     let best: Track | null = null;
     let bestD = Infinity;
     for (const c of this.tracker.tracks()) {
-      if (c.sessionId !== null || c.firstTs < t.lastTs - this.tuning.trackMissMaxMs) continue;
+      if (c.sessionId !== null || !this.tracker.confirmed(c) || c.firstTs < t.lastTs - this.tuning.trackMissMaxMs) continue;
       const d = Math.hypot(c.x - o.x, c.y - o.y);
       if (d <= this.reachFrom(o, c.firstTs) + (this.tuning.walkSpeedMaxMPerS * Math.max(0, c.lastTs - c.firstTs)) / 1000 && d < bestD) {
         bestD = d;
@@ -111,7 +111,7 @@ export class Bindings {
       let best: Track | null = null;
       let bestD = this.tuning.gateRadiusM;
       for (const t of this.tracker.tracks()) {
-        if (t.sessionId !== null || ts - t.lastTs > this.tuning.trackMissMaxMs) continue;
+        if (t.sessionId !== null || !this.tracker.confirmed(t) || ts - t.lastTs > this.tuning.trackMissMaxMs) continue;
         const q = this.tracker.predict(t, ts);
         const d = Math.hypot(q.x - gate.x, q.y - gate.y);
         if (d <= bestD) {

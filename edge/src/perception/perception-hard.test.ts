@@ -216,7 +216,8 @@ describe('perception: settle', () => {
     p.admit('S', 'gate-in', 1, T0);
     const frame = (ts: number, x: number, y: number): void =>
       p.onDetections({ v: 1, msgId: `c:${ts}`, deviceId: 'cam-a', bootId: 'b', seq: ts - T0, ts, detections: [{ localId: 'x', x, y, confidence: 0.9 }] });
-    frame(T0, IN.x, IN.y);
+    // Seen three times at the gate: one detection alone is not yet a person (tracker CONFIRM_HITS).
+    for (const dt of [0, 30, 60]) frame(T0 + dt, IN.x, IN.y);
     p.admit('S', 'gate-in', 1, T0);
     for (let ts = T0 + 100; ts <= T0 + 4000; ts += 100) frame(ts, 3.5, 2.6);
     // Feed up to the middle of the hand (sample 250 of 240..270).

@@ -34,7 +34,7 @@ export class StorePerception implements Perception {
   private sinceRetryMs = 0;
 
   constructor(layout: StoreLayout, clock: Clock, sink: PerceptionSink, tuning: PerceptionTuning) {
-    const tracker = new Tracker(tuning);
+    const tracker = new Tracker(tuning, layout.cameras);
     const plates = new Map<string, { x: number; y: number }>();
     for (const g of layout.gondolas) {
       for (const sh of g.shelves) {
@@ -83,8 +83,8 @@ export class StorePerception implements Perception {
   onDetections(msg: CameraDetections): void {
     const { tracker, bindings } = this.ctx;
     this.ctx.stats.frames++;
-    const started = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
-    bindings.afterFrame(msg.ts, started);
+    const confirmed = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
+    bindings.afterFrame(msg.ts, confirmed);
     for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
     this.advance(msg.ts);
   }
@@ -173,7 +173,7 @@ export class StorePerception implements Perception {
   people(): { trackId: string; sessionId: string | null; x: number; y: number }[] {
     return this.ctx.tracker
       .tracks()
-      .filter((t) => t.hits >= 2 || t.sessionId !== null)
+      .filter((t) => this.ctx.tracker.confirmed(t) || t.sessionId !== null)
       .map((t) => ({ trackId: t.id, sessionId: t.sessionId, x: t.x, y: t.y }));
   }
 

@@ -2,12 +2,17 @@
  * Global person tracks from overhead camera detections (store coordinates).
  *
  * Every camera frame is matched against all tracks predicted to its time with a
- * constant-velocity model, gated by distance and assigned with the Hungarian
- * method (munkres). A camera's own localId only lowers the cost a little: cameras
- * swap labels between people, so position decides. Unmatched detections start
- * tracks; a track unseen for `trackMissMaxMs` ends.
+ * constant-velocity Kalman filter (track-filter.ts), gated by distance and
+ * assigned with the Hungarian method (munkres) on the normalised innovation. A
+ * camera's own localId only lowers the cost a little: cameras swap labels between
+ * people, so position decides. An unmatched detection starts a tentative track
+ * that must be seen again before it counts (a single stray detection is not a
+ * person); a track coasts on its motion model through misses, its gate growing
+ * with its uncertainty, and ends when unseen for `trackMissMaxMs`.
  */
 import { munkres } from 'munkres';
+import { DuplicateWatch } from './track-duplicates.js';
+import { CameraNoise, LabelReliability, initialState, predictCovariance, predictedPositionVar, updateCovariance, type FilterState } from './track-filter.js';
 import type { PerceptionTuning } from './tuning.js';
 
 export interface Detection {
@@ -35,25 +40,65 @@ export interface Track {
   hFill: number;
 }
 
-/** Cost discount, metres, when a camera keeps its own label on the same track. */
-const LOCAL_ID_BONUS_M = 0.3;
+/** A tentative track loses to a confirmed one at equal distance: extra cost, nats. */
+const TENTATIVE_PENALTY = 3;
+/** A detection this many standard deviations from every track is cheaper as a new person. */
+const BIRTH_SIGMAS = 3;
+/** ... and at least this far, m: before a camera's noise is learned its sigma may be far too small. */
+const BIRTH_MIN_M = 0.7;
+/**
+ * Most a label never given to a live track can add to matching it to one, nats: the
+ * camera says "someone new" (people step in at the gate beside a track the camera
+ * just missed), unless it switched labels, which the learned rate prices.
+ */
+const FRESH_LABEL_PENALTY_MAX = 4;
+/** Two confirmed tracks closer than this many camera sigmas (and at least DUPLICATE_MIN_M) may be one person. */
+const DUPLICATE_SIGMAS = 2.5;
+const DUPLICATE_MIN_M = 0.3;
+/**
+ * A bound track unseen this long while an unbound track is seen within the gate floor
+ * (`gateM`) of where it was last seen hands its session over (the person's detections went to a
+ * second track, see track-duplicates.ts). Both cameras missing one person for 0.6 s
+ * is rare (0.15^12 at the simulator's worst miss rate); an unbound person is rare too.
+ */
+const STARVE_MS = 600;
+/** Keeps every gated cost positive for munkres, nats. */
+const COST_OFFSET = 20;
 /** Detections below this confidence update tracks but never start one. */
 const SPAWN_CONFIDENCE_MIN = 0.3;
-/** Position gain of the alpha-beta filter (velocity gain is BETA). */
-const ALPHA = 0.7;
-const BETA = 0.3;
-/** Prediction never extrapolates further than this (a long miss is not a straight line). */
+/** A tentative track is confirmed after this many detections ... */
+const CONFIRM_HITS = 3;
+/** ... and dropped silently when unseen this long before that. */
+const TENTATIVE_MISS_MAX_MS = 500;
+/** A detection is in a track's gate within this many predicted standard deviations ... */
+const GATE_SIGMAS = 3.5;
+/** ... but never beyond this (a coasting track's uncertainty grows without bound), m. */
+const GATE_MAX_M = 2.5;
+/** The mean is never extrapolated further than this (a long miss is not a straight line). */
 const PREDICT_MAX_MS = 1000;
 /** Camera-label hints remembered; cleared wholesale beyond it (they are only hints). */
 const LOCAL_HINTS_MAX = 4096;
+/** Position noise assumed for a camera missing from the layout, m. */
+const DEFAULT_NOISE_M = 0.15;
+/** Only tracks this well established teach a camera's noise (a new track's variance is a guess). */
+const NOISE_LEARN_HITS_MIN = 10;
 const GATED_OUT = 1e6;
 
 export class Tracker {
   private readonly list: Track[] = [];
+  private readonly filters = new Map<string, FilterState>();
   private nextId = 1;
   private readonly localHint = new Map<string, string>();
+  readonly noise = new CameraNoise(DEFAULT_NOISE_M);
+  readonly labels = new LabelReliability();
+  private readonly duplicates = new DuplicateWatch();
 
-  constructor(private readonly tuning: PerceptionTuning) {}
+  constructor(
+    private readonly tuning: PerceptionTuning,
+    cameras: readonly { id: string; kind: string; positionNoiseM: number }[] = [],
+  ) {
+    for (const c of cameras) if (c.kind === 'overhead') this.noise.seed(c.id, c.positionNoiseM);
+  }
 
   tracks(): readonly Track[] {
     return this.list;
@@ -63,58 +108,122 @@ export class Tracker {
     return this.list.find((t) => t.id === id);
   }
 
+  /** Seen often enough to be a person (not a stray detection). */
+  confirmed(t: Track): boolean {
+    return t.hits >= CONFIRM_HITS;
+  }
+
   /** Predicted position at ts (bounded extrapolation). */
   predict(t: Track, ts: number): { x: number; y: number } {
     const dt = Math.min(Math.max(0, ts - t.lastTs), PREDICT_MAX_MS) / 1000;
     return { x: t.x + t.vx * dt, y: t.y + t.vy * dt };
   }
 
-  /** Matches one frame; returns tracks it started. */
+  /** Matches one frame; returns the tracks this frame confirmed (new people). */
   onFrame(cameraId: string, ts: number, dets: readonly Detection[]): Track[] {
-    const started: Track[] = [];
-    if (dets.length === 0) return started;
-    const gate = this.tuning.gateM;
-    const matched = new Array<number>(dets.length).fill(-1);
-    if (this.list.length > 0) {
-      const preds = this.list.map((t) => this.predict(t, ts));
-      const cost = dets.map((d) => {
-        const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
-        return this.list.map((t, j) => {
-          const p = preds[j]!;
-          const dist = Math.hypot(d.x - p.x, d.y - p.y);
-          if (dist > gate) return GATED_OUT;
-          return Math.max(0, dist - (hinted === t.id ? LOCAL_ID_BONUS_M : 0));
-        });
-      });
-      for (const [r, c] of munkres(cost)) {
-        if (cost[r]![c]! < GATED_OUT) matched[r] = c;
-      }
-    }
+    const confirmedNow: Track[] = [];
+    // The contract's schema admits only numbers, but one NaN would poison every cost it touches.
+    if (dets.some((d) => !Number.isFinite(d.x) || !Number.isFinite(d.y))) dets = dets.filter((d) => Number.isFinite(d.x) && Number.isFinite(d.y));
+    if (dets.length === 0) return confirmedNow;
+    const rVar = this.noise.varianceM2(cameraId);
+    const matched = this.assign(cameraId, ts, dets, rVar);
     dets.forEach((d, r) => {
       const c = matched[r]!;
       let t: Track;
       if (c >= 0) {
         t = this.list[c]!;
-        this.update(t, d, ts);
+        const was = this.confirmed(t);
+        this.update(t, d, ts, cameraId, rVar);
+        if (!was && this.confirmed(t)) confirmedNow.push(t);
       } else {
         if (d.confidence < SPAWN_CONFIDENCE_MIN || this.list.length >= this.tuning.tracksMax) return;
-        t = this.spawn(d, ts);
-        started.push(t);
+        t = this.spawn(d, ts, rVar);
       }
       if (this.localHint.size >= LOCAL_HINTS_MAX) this.localHint.clear();
       this.localHint.set(`${cameraId}/${d.localId}`, t.id);
     });
-    return started;
+    this.mergeDuplicates(matched, rVar);
+    return confirmedNow;
   }
 
-  /** Removes tracks unseen for too long and returns them. */
+  /** Folds a second track on one person into the first (track-duplicates.ts); the session stays. */
+  private mergeDuplicates(matched: readonly number[], rVar: number): void {
+    const ids = new Set<string>();
+    for (const c of matched) if (c >= 0) ids.add(this.list[c]!.id);
+    const closeM = Math.max(DUPLICATE_MIN_M, DUPLICATE_SIGMAS * Math.sqrt(rVar));
+    const merges = this.duplicates.observe(this.list, ids, closeM, (t) => this.confirmed(t));
+    // A bound track starving beside an unbound one that takes the detections where it should be: the same person.
+    const now = this.list.reduce((m, t) => Math.max(m, t.lastTs), 0);
+    for (const t of this.list) {
+      if (t.sessionId === null || ids.has(t.id) || now - t.lastTs < STARVE_MS) continue;
+      // Where it was last seen, not extrapolated: a starving track's velocity is what dragged it off.
+      const u = this.list.find((o) => ids.has(o.id) && o.sessionId === null && this.confirmed(o) && Math.hypot(o.x - t.x, o.y - t.y) <= this.tuning.gateM);
+      if (u) merges.push([u, t]);
+    }
+    for (const [keep, drop] of merges) {
+      if (!this.get(keep.id) || !this.get(drop.id)) continue;
+      if (keep.sessionId === null) keep.sessionId = drop.sessionId;
+      this.remove(drop.id);
+    }
+  }
+
+  /** Hungarian assignment of detections to tracks; matched[r] is a track index or -1. */
+  private assign(cameraId: string, ts: number, dets: readonly Detection[], rVar: number): number[] {
+    const matched = new Array<number>(dets.length).fill(-1);
+    if (this.list.length === 0) return matched;
+    const gateFloor = this.tuning.gateM;
+    const cols = this.list.map((t) => {
+      const p = this.predict(t, ts);
+      const f = this.filter(t, rVar);
+      const S = predictedPositionVar(f, Math.max(0, ts - t.lastTs) / 1000) + rVar;
+      const gate = Math.min(GATE_MAX_M, Math.max(gateFloor, GATE_SIGMAS * Math.sqrt(S)));
+      return { p, S, gate, penalty: this.confirmed(t) ? 0 : TENTATIVE_PENALTY };
+    });
+    const labelBonus = this.labels.bonusNats(cameraId);
+    const freshPenalty = Math.min(this.labels.freshPenaltyNats(cameraId), FRESH_LABEL_PENALTY_MAX);
+    const ids = new Set(this.list.map((t) => t.id));
+    // A new person is as likely as a track this far out (nats): beyond ~3 sigma of a fresh track, and a step.
+    const birthM = Math.max(BIRTH_SIGMAS * Math.sqrt(2 * rVar), BIRTH_MIN_M);
+    const birth = Math.log(2 * rVar) + (birthM * birthM) / (4 * rVar) + COST_OFFSET;
+    const cost = dets.map((d, r) => {
+      const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
+      // A label this camera has not given to any live track says "someone new" (or a rare switch).
+      const fresh = hinted === undefined || !ids.has(hinted);
+      const row = this.list.map((t, j) => {
+        const c = cols[j]!;
+        const dist = Math.hypot(d.x - c.p.x, d.y - c.p.y);
+        if (dist > c.gate) return GATED_OUT;
+        // Negative log-likelihood: the log of its spread keeps an uncertain track from winning by being vague.
+        const nll = (dist * dist) / (2 * c.S) + Math.log(c.S) + COST_OFFSET;
+        const label = hinted === t.id ? -labelBonus : fresh && c.penalty === 0 ? freshPenalty : 0;
+        return Math.max(0, nll + c.penalty + label);
+      });
+      // One birth column per detection: leaving it unmatched (a new track) is an option with a price.
+      for (let k = 0; k < dets.length; k++) row.push(k === r ? birth : GATED_OUT);
+      return row;
+    });
+    for (const [r, c] of munkres(cost)) {
+      if (c < this.list.length && cost[r]![c]! < GATED_OUT) matched[r] = c;
+    }
+    dets.forEach((d, r) => {
+      const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
+      const c = matched[r]!;
+      if (c >= 0 && this.confirmed(this.list[c]!)) this.labels.observe(cameraId, hinted === this.list[c]!.id);
+    });
+    return matched;
+  }
+
+  /** Removes tracks unseen for too long and returns the confirmed ones (tentative ones just vanish). */
   expire(ts: number): Track[] {
     const gone: Track[] = [];
     for (let i = this.list.length - 1; i >= 0; i--) {
       const t = this.list[i]!;
-      if (ts - t.lastTs > this.tuning.trackMissMaxMs) {
-        gone.push(t);
+      const unseenMs = ts - t.lastTs;
+      const confirmed = this.confirmed(t);
+      if (unseenMs > this.tuning.trackMissMaxMs || (!confirmed && t.sessionId === null && unseenMs > TENTATIVE_MISS_MAX_MS)) {
         this.list.splice(i, 1);
+        this.filters.delete(t.id);
+        if (confirmed || t.sessionId !== null) gone.push(t);
       }
     }
     return gone;
@@ -123,19 +232,30 @@ export class Tracker {
   remove(id: string): Track | undefined {
     const i = this.list.findIndex((t) => t.id === id);
     if (i < 0) return undefined;
+    this.filters.delete(id);
     return this.list.splice(i, 1)[0];
   }
 
-  /** Re-creates a track (restore after restart). */
+  /** Re-creates a track (restore after restart); it counts as confirmed. */
   add(t: { id: string; x: number; y: number; lastTs: number; sessionId: string | null }): Track {
-    const track = this.spawn({ localId: '', x: t.x, y: t.y, confidence: 1 }, t.lastTs, t.id);
+    const track = this.spawn({ localId: '', x: t.x, y: t.y, confidence: 1 }, t.lastTs, DEFAULT_NOISE_M ** 2, t.id);
     track.sessionId = t.sessionId;
+    track.hits = CONFIRM_HITS;
     const n = Number(/^t(\d+)$/.exec(t.id)?.[1] ?? 0);
     if (n >= this.nextId) this.nextId = n + 1;
     return track;
   }
 
-  private spawn(d: Detection, ts: number, id?: string): Track {
+  private filter(t: Track, rVar: number): FilterState {
+    let f = this.filters.get(t.id);
+    if (!f) {
+      f = initialState(rVar);
+      this.filters.set(t.id, f);
+    }
+    return f;
+  }
+
+  private spawn(d: Detection, ts: number, rVar: number, id?: string): Track {
     const h = this.tuning.trackHistoryMax;
     const t: Track = {
       id: id ?? `t${this.nextId++}`,
@@ -153,22 +273,31 @@ export class Tracker {
       hNext: 0,
       hFill: 0,
     };
+    this.filters.set(t.id, initialState(rVar));
     pushHistory(t, ts, d.x, d.y);
     this.list.push(t);
     return t;
   }
 
-  private update(t: Track, d: Detection, ts: number): void {
-    const dtMs = ts - t.lastTs;
+  private update(t: Track, d: Detection, ts: number, cameraId: string, rVar: number): void {
+    const f = this.filter(t, rVar);
+    // A frame older than the track's last update (cameras out of step) is used as if current.
+    const dtS = Math.max(0, ts - t.lastTs) / 1000;
     const p = this.predict(t, ts);
+    predictCovariance(f, dtS);
     const rx = d.x - p.x;
     const ry = d.y - p.y;
-    t.x = p.x + ALPHA * rx;
-    t.y = p.y + ALPHA * ry;
-    // Two cameras seeing one person at once: no time passed, so no velocity information.
-    if (dtMs >= 20) {
-      t.vx += (BETA * rx) / (dtMs / 1000);
-      t.vy += (BETA * ry) / (dtMs / 1000);
+    if (t.hits >= NOISE_LEARN_HITS_MIN) this.noise.observe(cameraId, (rx * rx + ry * ry) / 2, f.pp);
+    const { kp, kv } = updateCovariance(f, rVar);
+    t.x = p.x + kp * rx;
+    t.y = p.y + kp * ry;
+    t.vx += kv * rx;
+    t.vy += kv * ry;
+    const speed = Math.hypot(t.vx, t.vy);
+    const vMax = this.tuning.walkSpeedMaxMPerS;
+    if (speed > vMax) {
+      t.vx *= vMax / speed;
+      t.vy *= vMax / speed;
     }
     if (ts > t.lastTs) t.lastTs = ts;
     t.hits++;
