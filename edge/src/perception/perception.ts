@@ -11,6 +11,7 @@ import { HintBuffer } from './hints.js';
 import { ProductInference } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
 import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
+import { restorePlateLevels, takePlateLevels } from './plate-levels.js';
 import { restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { Tracker, type Track } from './tracker.js';
 import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
@@ -179,11 +180,13 @@ export class StorePerception implements Perception {
   }
 
   snapshot(): PerceptionSnapshot {
-    return takeSnapshot(this.ctx);
+    const s = takeSnapshot(this.ctx);
+    return { ...s, data: { ...(s.data as object), plates: takePlateLevels(this.detectors.values()) } };
   }
 
   restore(s: PerceptionSnapshot): void {
     restoreSnapshot(this.ctx, s);
+    restorePlateLevels(this.detectors.values(), (s.data as { plates?: unknown }).plates);
   }
 
   people(): { trackId: string; sessionId: string | null; x: number; y: number }[] {
