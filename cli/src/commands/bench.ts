@@ -4,8 +4,8 @@ import type { Command } from '../command.js';
 import { startEmbeddedBroker } from '../broker.js';
 import { REPO_ROOT, SCENARIO_DIR } from '../paths.js';
 
-/** Soak defaults: an hour of busy trading, two wall minutes at 30x, a sample every 5 simulated minutes. */
-const SOAK_MINUTES_DEFAULT = 60;
+/** Soak defaults: 70 min of arrivals (Poisson: the last comes early by chance; >= 60 min of trading), about 3 wall minutes at 30x, a sample every 5 simulated minutes. */
+const SOAK_MINUTES_DEFAULT = 70;
 const SOAK_SPEED_DEFAULT = 30;
 const SOAK_EVERY_MIN_DEFAULT = 5;
 
