@@ -100,6 +100,9 @@ export class StorePerception implements Perception {
   onDetections(msg: CameraDetections): void {
     const { tracker, bindings } = this.ctx;
     this.ctx.stats.frames++;
+    // Tracks unseen for trackMissMaxMs go before matching: one restored from a checkpoint
+    // taken seconds before a crash would otherwise take whoever now stands where it was.
+    for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
     const started = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
     bindings.afterFrame(msg.ts, started);
     for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
