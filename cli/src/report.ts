@@ -19,7 +19,7 @@ const fmt = (v: unknown, digits = 3): string =>
 
 export const TABLE_COLUMNS = [
   'scenario', 'seed', 'sessions', 'receipts_exact', 'cacc', 'item_precision', 'item_recall', 'review_rate',
-  'unresolved', 'event_to_cart_ms_p99', 'exit_to_charge_ms_p99', 'msgs_per_s', 'sim_generate_msgs_per_s',
+  'unresolved', 'event_to_cart_ms_p99', 'emit_to_cart_ms_p99', 'exit_to_charge_ms_p99', 'msgs_per_s', 'sim_generate_msgs_per_s',
 ] as const;
 
 export function table(rows: readonly EvalScores[]): string {

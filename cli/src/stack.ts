@@ -60,22 +60,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       closers.push(() => b.close());
     }
     const mqttUrl = opts.brokerUrl ?? (broker as EmbeddedBroker).url;
-    const adminKey = randomBytes(24).toString('hex');
-    const apiKey = randomBytes(24).toString('hex');
-    const cloudCfg = loadCloudConfig(
-      {
-        host: '127.0.0.1', port: 0, dbPath: join(opts.dataDir, 'cloud.sqlite'), adminKey,
-        // The demo's biometric templates are synthetic; a real cloud sets encryptionKey.
-        devMode: true, encryptionKey: DEV_ENCRYPTION_KEY,
-        stores: [{ storeId, apiKey, holdMinor: 5000 }], logLevel: level === 'info' ? 'info' : 'warn',
-      },
-      'stack',
-    );
     // One face pipeline serves both sides here: the cloud embeds enrolment photos,
     // the edge embeds gate photos. Separate processes in a real deployment.
     const pipeline = opts.face === true ? await loadFacePipeline() : undefined;
     if (pipeline) closers.push(() => pipeline.close());
-    const cloud = await startCloud(cloudCfg, pipeline ? { faceEmbedder: faceEmbedderOf(pipeline) } : {});
+    const { cloud, adminKey, apiKey } = await startStoreCloud(storeId, opts.dataDir, level, pipeline);
     closers.push(() => cloud.close());
     const edge = await startEdge(
       {
@@ -91,11 +80,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     return {
       mqttUrl, cloud, cloudClient, edge, storeId, storeApiKey: apiKey,
       async enrol(identities) {
-        for (const s of identities) {
-          await cloudClient.createCustomer(s.customerId, Date.now());
-          if (s.palmTemplate !== undefined) await cloudClient.enrolPalm(s.customerId, s.palmTemplate);
-          if (s.faceEnrolPhoto !== undefined) await cloudClient.enrolFacePhoto(s.customerId, s.faceEnrolPhoto);
-        }
+        await enrolInCloud(cloudClient, identities);
         // The shoppers were just enrolled: the store should know them before they arrive.
         await edge.syncIdentity();
       },
@@ -105,6 +90,34 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await closeAll();
     throw e;
   }
+}
+
+/** Enrols simulated shoppers through the cloud's public API (customer, palm template, face photo). */
+export async function enrolInCloud(client: CloudAdminClient, identities: readonly ShopperIdentity[]): Promise<void> {
+  for (const s of identities) {
+    await client.createCustomer(s.customerId, Date.now());
+    if (s.palmTemplate !== undefined) await client.enrolPalm(s.customerId, s.palmTemplate);
+    if (s.faceEnrolPhoto !== undefined) await client.enrolFacePhoto(s.customerId, s.faceEnrolPhoto);
+  }
+}
+
+/** A cloud ledger on SQLite in `dataDir` that knows one store; fresh random keys. */
+export async function startStoreCloud(
+  storeId: string, dataDir: string, level: StackOptions['logLevel'], pipeline?: FacePipeline,
+): Promise<{ cloud: RunningCloud; adminKey: string; apiKey: string }> {
+  const adminKey = randomBytes(24).toString('hex');
+  const apiKey = randomBytes(24).toString('hex');
+  const cloudCfg = loadCloudConfig(
+    {
+      host: '127.0.0.1', port: 0, dbPath: join(dataDir, 'cloud.sqlite'), adminKey,
+      // The demo's biometric templates are synthetic; a real cloud sets encryptionKey.
+      devMode: true, encryptionKey: DEV_ENCRYPTION_KEY,
+      stores: [{ storeId, apiKey, holdMinor: 5000 }], logLevel: level === 'info' ? 'info' : 'warn',
+    },
+    'stack',
+  );
+  const cloud = await startCloud(cloudCfg, pipeline ? { faceEmbedder: faceEmbedderOf(pipeline) } : {});
+  return { cloud, adminKey, apiKey };
 }
 
 /** The cloud's enrolment embedder: the pipeline's embedding, or a clear error with its reason. */

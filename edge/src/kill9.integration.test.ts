@@ -12,11 +12,9 @@
  * what arrives while the edge is dead; a gate that gets no answer retries its
  * request with the same txId, as real gates do.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
@@ -24,10 +22,10 @@ import { Prng, topicFor, type Channel, type GateDecision, type Receipt } from '@
 import { testLayout } from './testing/layout.js';
 import { testIssuer, type TestIssuer } from './testing/tokens.js';
 import { TestDevices } from './testing/wire.js';
+import { EdgeProcess } from './testing/edge-process.js';
 import { buildReceipt } from './checkout/receipt.js';
 
 const BROKER = 'mqtt://127.0.0.1:1883';
-const CHILD = fileURLToPath(new URL('./testing/edge-child.ts', import.meta.url));
 const T0 = 1_800_000_000_000;
 const SHOPPERS = 8;
 const layout = testLayout();
@@ -76,33 +74,6 @@ function script(seed: number): Script {
     expected.push(e);
   }
   return { steps, expected };
-}
-
-class EdgeProcess {
-  child: ChildProcess | null = null;
-  constructor(private readonly cfgPath: string) {}
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, this.cfgPath], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (out.includes('READY')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`edge child exited early with ${code}`)));
-    });
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const c = this.child;
-    if (c === null || c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill(signal);
-    await exited;
-    this.child = null;
-  }
 }
 
 /** killAt: step index -> ms to wait before the kill (0 catches messages in flight, more catches them processed). */

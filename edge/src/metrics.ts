@@ -33,7 +33,10 @@ export class LatencyWindow {
 export class EdgeMetrics {
   readonly registry = new Registry();
   readonly counts = { messages: 0, rejected: 0, duplicates: 0, handlerErrors: 0, gateOpen: 0, gateDeny: 0, outboxSent: 0, outboxFailed: 0, outboxRetries: 0 };
+  /** The weight settled (settle reading's arrival) to the cart row committed. */
   readonly eventToCartMs: LatencyWindow;
+  /** Perception's emit to the cart row committed (hides the stability detector's wait). */
+  readonly emitToCartMs: LatencyWindow;
   readonly exitToChargeMs: LatencyWindow;
   private readonly messagesC: Counter<'channel'>;
   private readonly rejectedC: Counter<'code'>;
@@ -51,6 +54,7 @@ export class EdgeMetrics {
     this.gateC = new Counter({ name: 'tebura_edge_gate_decisions_total', help: 'Gate decisions', labelNames: ['decision', 'reason'], registers });
     this.outboxC = new Counter({ name: 'tebura_edge_outbox_total', help: 'Outbox upload results', labelNames: ['result'], registers });
     this.eventToCartMs = new LatencyWindow(latencySamplesMax);
+    this.emitToCartMs = new LatencyWindow(latencySamplesMax);
     this.exitToChargeMs = new LatencyWindow(latencySamplesMax);
   }
 

@@ -2,7 +2,12 @@ import { resolve } from 'node:path';
 import { flagNumber, flagString, parseArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { startEmbeddedBroker } from '../broker.js';
-import { REPO_ROOT } from '../paths.js';
+import { REPO_ROOT, SCENARIO_DIR } from '../paths.js';
+
+/** Soak defaults: 70 min of arrivals (Poisson: the last comes early by chance; >= 60 min of trading), about 3 wall minutes at 30x, a sample every 5 simulated minutes. */
+const SOAK_MINUTES_DEFAULT = 70;
+const SOAK_SPEED_DEFAULT = 30;
+const SOAK_EVERY_MIN_DEFAULT = 5;
 
 const USAGE = [
   'usage: tebura bench <edge|ledger|identity|sim|perception> [options]',
@@ -14,6 +19,10 @@ const USAGE = [
   '                                       (PostgreSQL: --pg, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)',
   '  sim [scenario.yaml]                  simulator generator throughput (no broker), messages/s',
   '  perception                           perception alone: weight packets/s through onWeight',
+  '  soak [scenario.yaml] [--minutes N] [--speed N] [--every N] [--seed N] [--broker URL]',
+  `                                       edge child process (real perception) fed a busy day: RSS and heap`,
+  `                                       after GC every N simulated minutes, end/start ratios (default 11-busy-hour,`,
+  `                                       ${SOAK_MINUTES_DEFAULT} min at ${SOAK_SPEED_DEFAULT}x, every ${SOAK_EVERY_MIN_DEFAULT} min)`,
 ].join('\n');
 
 async function brokerUrlFor(flag: string | undefined): Promise<{ url: string; close: () => Promise<void> }> {
@@ -82,6 +91,23 @@ export const command: Command = {
       case 'perception': {
         const { benchPerception } = await import('@tebura/edge/perception/bench');
         print(benchPerception({ print: false }));
+        return 0;
+      }
+      case 'soak': {
+        const { soak } = await import('../soak.js');
+        const broker = await brokerUrlFor(flagString(a, 'broker'));
+        const seed = flagNumber(a, 'seed');
+        try {
+          const r = await soak({
+            scenarioPath: resolve(io.cwd, a.positionals[0] ?? resolve(SCENARIO_DIR, '11-busy-hour.yaml')), brokerUrl: broker.url,
+            minutes: flagNumber(a, 'minutes') ?? SOAK_MINUTES_DEFAULT, speed: flagNumber(a, 'speed') ?? SOAK_SPEED_DEFAULT,
+            sampleEveryMin: flagNumber(a, 'every') ?? SOAK_EVERY_MIN_DEFAULT, log: (l) => io.stderr.write(`${l}\n`),
+            ...(seed !== undefined ? { seed } : {}),
+          });
+          print({ broker: broker.url, ...r });
+        } finally {
+          await broker.close();
+        }
         return 0;
       }
       default:

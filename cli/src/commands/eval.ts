@@ -15,13 +15,23 @@ const SPEED_DEFAULT = 10;
 /** Default bound on waiting for sessions to close after the simulation, seconds. */
 const CLOSE_WAIT_S_DEFAULT = 30;
 
+/** One run per seed; `undefined` is the scenario's own seed. */
+function seedsOf(seed: number | undefined, list: string | undefined): (number | undefined)[] {
+  if (list === undefined) return [seed];
+  if (seed !== undefined) throw new UsageError('give --seed or --seeds, not both');
+  const seeds = list.split(',').map((x) => Number(x.trim()));
+  if (seeds.length === 0 || seeds.some((x) => !Number.isSafeInteger(x))) throw new UsageError(`--seeds must be integers separated by commas, got '${list}'`);
+  return seeds;
+}
+
 export const command: Command = {
   name: 'eval',
   summary: 'run scenarios through broker, cloud, edge and simulator and score receipts against ground truth',
   usage: [
-    'usage: tebura eval <scenario.yaml>... [--seed N] [--json] [--speed N|max] [--broker URL] [--faces DIR] [--plot FILE] [--close-wait S]',
+    'usage: tebura eval <scenario.yaml>... [--seed N | --seeds N,N,...] [--json] [--speed N|max] [--broker URL] [--faces DIR] [--plot FILE] [--close-wait S]',
     '',
     '  --seed N        override the scenario seed',
+    '  --seeds A,B,C   run every scenario once per seed (e.g. --seeds 101,202,303 simulators/scenarios/*.yaml)',
     '  --json          print exactly one JSON object (one scenario: its scores; several: {"runs": [...]})',
     `  --speed N|max   simulated seconds per wall second (default ${SPEED_DEFAULT}); max is fastest, but the edge's`,
     '                  wall-clock bounds (gate wait, exit settle) then make a few scenarios vary from run to run',
@@ -38,17 +48,18 @@ export const command: Command = {
     const speedFlag = flagString(args, 'speed') ?? String(SPEED_DEFAULT);
     const speed = speedFlag === 'max' ? 'max' : Number(speedFlag);
     if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed must be a positive number or 'max', got '${speedFlag}'`);
-    const seed = flagNumber(args, 'seed');
+    const seeds = seedsOf(flagNumber(args, 'seed'), flagString(args, 'seeds'));
     const brokerUrl = flagString(args, 'broker');
     const facesDir = flagString(args, 'faces');
     const closeWaitMs = (flagNumber(args, 'close-wait') ?? CLOSE_WAIT_S_DEFAULT) * 1000;
     const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
     const showProgress = tty || !json;
     const rows: EvalScores[] = [];
-    for (const p of args.positionals) {
+    const runs = args.positionals.flatMap((p) => seeds.map((seed) => ({ p, seed })));
+    for (const { p, seed } of runs) {
       if (io.signal.aborted) break;
       const path = resolve(io.cwd, p);
-      const label = p.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+      const label = `${p.replace(/^.*\//, '').replace(/\.ya?ml$/, '')}${seed === undefined ? '' : `#${seed}`}`;
       let lastTenth = -1;
       const onProgress = (pr: SimProgress): void => {
         // Shoppers done is the better measure: a scenario's duration is only a cap.

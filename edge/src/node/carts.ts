@@ -69,7 +69,9 @@ export class Carts implements PerceptionSink {
         if (!outer) this.checkpoint();
         return r;
       });
-      this.d.metrics.eventToCartMs.add(this.d.clock.now() - delta.emittedAt);
+      const now = this.d.clock.now();
+      this.d.metrics.emitToCartMs.add(now - delta.emittedAt);
+      if (delta.settleArrivalMs !== undefined) this.d.metrics.eventToCartMs.add(now - delta.settleArrivalMs);
       if (changed !== null) this.d.emit({ type: 'cart', cart: this.cartView(changed) });
     } catch (e) {
       this.d.metrics.handlerError('cart_delta');

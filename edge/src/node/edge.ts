@@ -160,7 +160,12 @@ class EdgeRuntime {
       },
       crossing: (m) => {
         if (m.direction === 'in') {
-          perception.onCrossing(m.deviceId, 'in', m.ts);
+          // The broker has this message acknowledged once the handler returns: the
+          // admission it binds must be in the checkpoint, or a kill -9 loses who came in.
+          repo.tx(() => {
+            perception.onCrossing(m.deviceId, 'in', m.ts);
+            sessions.saveSnapshot();
+          });
           return;
         }
         // Replayed crossings after a restart are dropped by the restored watermarks.
@@ -177,7 +182,7 @@ class EdgeRuntime {
     });
   }
 
-  /** Restores the last checkpoint and finishes interrupted exits. */
+  /** Restores the last checkpoint; interrupted exits are finished in start(). */
   private async restore(): Promise<void> {
     const { sessions, ingest, repo, cfg } = this;
     const cp = repo.loadSnapshot() as Checkpoint | undefined;
@@ -191,7 +196,6 @@ class EdgeRuntime {
     sessions.beforeSettle = async () => {
       if (ingest.heldCount() > 0) await new Promise((r) => setTimeout(r, cfg.bounds.reorderWindowMs + NodeTimers.tickMs(cfg)));
     };
-    await sessions.recover();
   }
 
   async start(): Promise<void> {
@@ -214,6 +218,12 @@ class EdgeRuntime {
       url: cfg.mqttUrl, clientId: cfg.mqttClientId ?? this.edgeDeviceId, storeId: cfg.storeId, edgeDeviceId: this.edgeDeviceId, bootId: this.bootId,
       now: () => clock.now(), log, connectTimeoutMs: MQTT_CONNECT_WAIT_MS, onMessage: (t, p) => this.ingest.onMessage(t, p),
     });
+    // Exits interrupted by a crash close after the broker's backlog (what arrived while
+    // down) has had one settle timeout to reach perception: a last pick may be in it.
+    this.track(new Promise((r) => setTimeout(r, cfg.bounds.settleTimeoutMs)).then(() => this.sessions.recover()).catch((err: unknown) => {
+      this.metrics.handlerError('recover');
+      log.error({ err }, 'closing interrupted exits failed');
+    }));
     if (cfg.console.enabled) this.consoleServer = await startConsole(this.source, { host: cfg.console.host, port: cfg.console.port, clock });
   }
 

@@ -143,4 +143,16 @@ describe('checkpoints', () => {
     h.repo.tx(() => h.delta('e2', s, 'tea', 1)); // inside ingest's transaction: ingest saves it
     expect(saved).toBe(1);
   });
+
+  it('an admission commits with the checkpoint that holds it, or not at all', () => {
+    const h = nodeHarness();
+    const s = h.admit('t1');
+    expect(JSON.stringify(h.repo.loadSnapshot())).toContain(s);
+    // A failing checkpoint must not leave a session row that perception never saw.
+    h.perception.snapshot = () => {
+      throw new Error('disk full');
+    };
+    expect(() => h.admit('t2', 'cust-2')).toThrow('disk full');
+    expect(h.repo.sessionsWith('open').map((r) => r.session_id)).toEqual([s]);
+  });
 });

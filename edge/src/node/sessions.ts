@@ -60,13 +60,16 @@ export class Sessions {
   admit(r: AdmitRequest): SessionRow {
     const sessionId = sessionIdFor(this.d.storeId, r.txKey);
     const record: SessionRecord = { sessionId, storeId: this.d.storeId, customerId: r.customerId, entryMethod: r.method, guests: r.guests, openedAt: r.ts };
+    // One transaction with the checkpoint that holds the admission: a kill -9 after a
+    // separate session commit left a session perception never bound, and the gate's
+    // retry finds the session by txKey and answers without admitting it again.
     this.d.repo.tx(() => {
       this.d.repo.insertSession({ session_id: sessionId, tx_key: r.txKey, gate_id: r.gateId, customer_id: r.customerId, entry_method: r.method, guests: r.guests, opened_at: r.ts });
       this.d.repo.enqueue(sessionId, 'session', sessionId, record, this.d.clock.now());
+      this.p.admit(sessionId, r.gateId, 1 + r.guests, r.ts);
+      this.saveSnapshot();
     });
     this.d.queued();
-    this.p.admit(sessionId, r.gateId, 1 + r.guests, r.ts);
-    this.saveSnapshot();
     const row = this.d.repo.session(sessionId) as SessionRow;
     this.d.emit({ type: 'cart', cart: this.carts.cartView(row) });
     return row;

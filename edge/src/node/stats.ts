@@ -22,8 +22,10 @@ export interface EdgeStats {
   outboxSent: number;
   gateOpen: number;
   gateDeny: number;
-  /** Perception's emit to the cart row committed. */
+  /** The weight settled (arrival of the settle reading, perception/settle-clock.ts) to the cart row committed. */
   eventToCartMs: Percentiles;
+  /** Perception's emit to the cart row committed. */
+  emitToCartMs: Percentiles;
   /** Exit crossing seen to the receipt acknowledged by the cloud. */
   exitToChargeMs: Percentiles;
   /** Accepted messages per second since start. */
@@ -50,6 +52,7 @@ export function collectStats(repo: Repo, m: EdgeMetrics, uptimeMs: number): Edge
     gateOpen: m.counts.gateOpen,
     gateDeny: m.counts.gateDeny,
     eventToCartMs: pct(m.eventToCartMs),
+    emitToCartMs: pct(m.emitToCartMs),
     exitToChargeMs: pct(m.exitToChargeMs),
     msgsPerS: uptimeMs > 0 ? (m.counts.messages * 1000) / uptimeMs : 0,
   };

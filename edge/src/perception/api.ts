@@ -19,8 +19,13 @@ export interface CartDelta {
   confidence: number;
   /** Device time at which the weight settled. */
   settledAt: number;
-  /** Wall-clock (clock.now()) when perception emitted it; for event_to_cart latency. */
+  /** Wall-clock (clock.now()) when perception emitted it; for emit_to_cart latency. */
   emittedAt: number;
+  /**
+   * Wall-clock arrival of the packet carrying the reading after which the weight
+   * stayed settled (see settle-clock.ts); for event_to_cart latency. Absent when unknown.
+   */
+  settleArrivalMs?: number;
 }
 
 export interface ReviewCandidate {

@@ -10,6 +10,8 @@ import { fuseEvent, retryDeferred, type FusionContext } from './fusion.js';
 import { HintBuffer } from './hints.js';
 import { ProductInference } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
+import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
+import { restorePlateLevels, takePlateLevels } from './plate-levels.js';
 import { restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { Tracker, type Track } from './tracker.js';
 import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
@@ -32,8 +34,17 @@ export class StorePerception implements Perception {
   private readonly events: ShelfEvent[] = [];
   private waiters: Waiter[] = [];
   private sinceRetryMs = 0;
+  /** Measurement only: stamps each cart delta with when its weight settled. */
+  private readonly settleClock = new SettleClock();
 
-  constructor(layout: StoreLayout, clock: Clock, sink: PerceptionSink, tuning: PerceptionTuning) {
+  constructor(layout: StoreLayout, clock: Clock, nodeSink: PerceptionSink, tuning: PerceptionTuning) {
+    const sink: PerceptionSink = {
+      cartDelta: (d) => {
+        const settleArrivalMs = this.settleClock.arrivalOf(d.eventId);
+        nodeSink.cartDelta(settleArrivalMs === undefined ? d : { ...d, settleArrivalMs });
+      },
+      review: (r) => nodeSink.review(r),
+    };
     const tracker = new Tracker(tuning, layout.cameras);
     const plates = new Map<string, { x: number; y: number }>();
     for (const g of layout.gondolas) {
@@ -71,10 +82,16 @@ export class StorePerception implements Perception {
     }
     const events = this.events;
     events.length = 0;
+    // Handlers run as the MQTT message arrives (a reorder hold aside): now is its arrival.
+    this.settleClock.note(msg, this.ctx.clock.now());
     det.ingest(msg, events);
     this.advance(msg.ts + (msg.readings[0]?.grams.length ?? 1) * msg.sampleIntervalMs);
     for (const e of events) {
       this.ctx.stats.shelfEvents++;
+      this.settleClock.mark(e, (plateId) => {
+        const i = det.shelf.plates.findIndex((p) => p.id === plateId);
+        return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
+      });
       fuseEvent(this.ctx, e);
     }
     if (this.waiters.length > 0) this.checkWaiters();
@@ -83,6 +100,9 @@ export class StorePerception implements Perception {
   onDetections(msg: CameraDetections): void {
     const { tracker, bindings } = this.ctx;
     this.ctx.stats.frames++;
+    // Tracks unseen for trackMissMaxMs go before matching: one restored from a checkpoint
+    // taken seconds before a crash would otherwise take whoever now stands where it was.
+    for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
     const confirmed = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
     bindings.afterFrame(msg.ts, confirmed);
     for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
@@ -163,11 +183,13 @@ export class StorePerception implements Perception {
   }
 
   snapshot(): PerceptionSnapshot {
-    return takeSnapshot(this.ctx);
+    const s = takeSnapshot(this.ctx);
+    return { ...s, data: { ...(s.data as object), plates: takePlateLevels(this.detectors.values()) } };
   }
 
   restore(s: PerceptionSnapshot): void {
     restoreSnapshot(this.ctx, s);
+    restorePlateLevels(this.detectors.values(), (s.data as { plates?: unknown }).plates);
   }
 
   people(): { trackId: string; sessionId: string | null; x: number; y: number }[] {
@@ -189,7 +211,7 @@ export class StorePerception implements Perception {
   }
 
   stats(): Record<string, number> {
-    return { ...this.ctx.stats, tracks: this.ctx.tracker.tracks().length, orphans: this.ctx.bindings.orphans.length };
+    return { ...this.ctx.stats, tracks: this.ctx.tracker.tracks().length, orphans: this.ctx.bindings.orphans.length, settleLookBackExhausted: this.settleClock.lookBackExhausted };
   }
 
   private retire(t: Track, ts: number): void {

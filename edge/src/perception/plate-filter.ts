@@ -49,6 +49,8 @@ export class ShelfPlates {
   readonly sampleVar: Float64Array;
   /** Samples left in this plate's warm-up. */
   private readonly warmLeft: Int32Array;
+  /** Set by restoreLevel: the first full window must not overwrite the restored baseline. */
+  private readonly keepBaseline: Uint8Array;
   readonly lastValue: Float64Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
@@ -74,6 +76,7 @@ export class ShelfPlates {
     this.wander = new Float64Array(count).fill(th.noiseG * th.noiseG);
     this.sampleVar = new Float64Array(count).fill(th.noiseG * th.noiseG);
     this.warmLeft = new Int32Array(count).fill(th.warmupSamples);
+    this.keepBaseline = new Uint8Array(count);
     this.lastValue = new Float64Array(count).fill(NaN);
   }
 
@@ -105,6 +108,24 @@ export class ShelfPlates {
     return this.mean(i) - this.baseline[i]!;
   }
 
+  /** Past warm-up, with a baseline: its level is worth a checkpoint. */
+  isWarm(i: number): boolean {
+    return this.hasOffset[i] === 2 && this.warmLeft[i] === 0;
+  }
+
+  /**
+   * After a restart: the level and noise this plate had before, so a change that
+   * happened while the node was down (or mid-reach at the kill) is still a change
+   * against it, instead of being learnt as the new level during warm-up.
+   */
+  restoreLevel(i: number, baseline: number, wander: number, sampleVar: number): void {
+    this.baseline[i] = baseline;
+    this.wander[i] = wander;
+    this.sampleVar[i] = sampleVar;
+    this.warmLeft[i] = 0;
+    this.keepBaseline[i] = 1;
+  }
+
   /** Accept the current level as the new baseline and return the plate to idle. */
   rezero(i: number): void {
     if (this.status[i] !== PLATE_IDLE) this.busy--;
@@ -129,7 +150,7 @@ export class ShelfPlates {
     if (this.hasOffset[i] === 1) {
       // The first full window sets the baseline: one sample would carry its noise into every event.
       this.hasOffset[i] = 2;
-      this.baseline[i] = this.mean(i);
+      if (this.keepBaseline[i] === 0) this.baseline[i] = this.mean(i);
     }
     this.step(i, grams, ts);
   }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadCellWeight } from '@tebura/contract';
+import { SETTLE_PACKETS_MAX, SettleClock } from './settle-clock.js';
+import type { ShelfEvent } from './shelf-events.js';
+
+const T0 = 1_800_000_000_000;
+const INTERVAL_MS = 50;
+const PER_PACKET = 4;
+
+function packet(n: number, grams: (number | null)[]): LoadCellWeight {
+  return {
+    v: 1, msgId: `m${n}`, deviceId: 'lc-1', bootId: 'b', seq: n, ts: T0 + n * PER_PACKET * INTERVAL_MS,
+    sampleIntervalMs: INTERVAL_MS, readings: [{ plateId: 'p1', grams }, { plateId: 'p2', grams: grams.map(() => 500) }],
+  } as unknown as LoadCellWeight;
+}
+
+function event(endTs: number, level: number, plateIds = ['p1']): ShelfEvent {
+  return {
+    eventId: `lc-1:${endTs}:p1`, shelfId: 's1', deviceId: 'lc-1', plateIds, plateDeltasG: plateIds.map(() => -100), deltaG: -100,
+    startTs: T0, endTs, noiseG: 1, trace: plateIds.map((plateId) => ({ plateId, ts: endTs, grams: plateId === 'p1' ? level : 500 })),
+  };
+}
+
+describe('SettleClock', () => {
+  it('finds the packet of the reading after which the plate stayed in its band', () => {
+    const c = new SettleClock();
+    // 1000 g, a hand, an oscillation that enters the +-4 g band at packet 3's third sample (index 2), then flat 900 g.
+    const series = [[1000, 1000, 1000, 1000], [1040, 950, 870, 930], [880, 915, 890, 906], [896, 905, 901, 899], [900, 901, 899, 900], [900, 900, 901, 900]];
+    series.forEach((g, n) => c.note(packet(n, g), 10_000 + n * 200));
+    const endTs = T0 + 5 * PER_PACKET * INTERVAL_MS + 3 * INTERVAL_MS;
+    // Walking back, 905 (packet 3, index 1) is the last reading outside 900 +- 4 g.
+    expect(c.mark(event(endTs, 900), () => 4)).toBe(10_000 + 3 * 200);
+    expect(c.arrivalOf(`lc-1:${endTs}:p1`)).toBe(10_600);
+    expect(c.arrivalOf(`lc-1:${endTs}:p1/p1#1`)).toBe(10_600);
+    expect(c.arrivalOf('lc-1:1:p1')).toBeUndefined();
+    expect(c.lookBackExhausted).toBe(0);
+  });
+
+  it('ignores readings after the detection, skips dropouts, and takes the latest plate of an event', () => {
+    const c = new SettleClock();
+    const series = [[1000, 1000, 1000, 1000], [950, 900, null, 900], [900, 900, 900, 900], [700, 700, 700, 700]];
+    series.forEach((g, n) => c.note(packet(n, g), 20_000 + n * 200));
+    const endTs = T0 + 2 * PER_PACKET * INTERVAL_MS + 3 * INTERVAL_MS;
+    // p1 settles in packet 1 (index 1); p2 never moved, so it is "settled" since the first kept packet.
+    expect(c.mark(event(endTs, 900, ['p1', 'p2']), () => 4)).toBe(20_200);
+    expect(c.lookBackExhausted).toBe(1);
+  });
+
+  it('keeps a bounded number of packets per shelf', () => {
+    const c = new SettleClock();
+    for (let n = 0; n < SETTLE_PACKETS_MAX + 10; n++) c.note(packet(n, [900, 900, 900, 900]), n);
+    const endTs = T0 + (SETTLE_PACKETS_MAX + 10) * PER_PACKET * INTERVAL_MS;
+    // All flat: the settle reading is as early as the kept packets reach, and that is counted.
+    expect(c.mark(event(endTs, 900), () => 4)).toBe(10);
+    expect(c.lookBackExhausted).toBe(1);
+  });
+});
