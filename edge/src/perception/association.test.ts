@@ -26,7 +26,7 @@ const favourA = (t: Track): number => (t.sessionId === 'A' ? 100 : 1);
 describe('association: shopper probability calibrated by separation', () => {
   it('one shopper within reach: certain', () => {
     const r = run([standing('t1', 'A', 3, 2.4)]);
-    expect(r.sessions).toEqual([{ sessionId: 'A', probability: 1 }]);
+    expect(r.sessions).toMatchObject([{ sessionId: 'A', probability: 1 }]);
   });
 
   it('two shoppers equidistant at one plate: neither sure enough for the cart, whatever else favours one', () => {
