@@ -42,8 +42,14 @@ export interface AssociationResult {
 
 /** A track position older than this relative to the event start says nothing about it. */
 const POSITION_STALE_MS = 2000;
-/** Someone who reaches into a shelf stands still for a moment first. */
-const STILL_BEFORE_MS = 1000;
+/**
+ * Someone who reaches into a shelf stands still while the hand is in it: from a
+ * moment before the weight starts to change until the reach is done. Not a full
+ * second before: a shopper who walks up and reaches at once (a pair sharing a
+ * facing, 0-300 ms after arriving) is a picker, not a passer-by.
+ */
+const STILL_BEFORE_MS = 300;
+const STILL_AFTER_MS = 600;
 const STILL_M = 0.3;
 /** Likelihood factor for a person still walking when the hand went in (a passer-by). */
 const WALKING_FACTOR = 0.15;
@@ -68,10 +74,10 @@ const LEAVE_FLOOR = 0.15;
 /** Not left yet, and the window is not over: nothing learnt. */
 const LEAVE_UNDECIDED = 0.5;
 
-/** Stood still just before the reach: 1; walking past: WALKING_FACTOR. */
+/** Stood still around the reach: 1; walking past: WALKING_FACTOR. */
 function stillFactor(t: Track, hand: { x: number; y: number }, startTs: number): number {
   let moved = 0;
-  forHistory(t, startTs - STILL_BEFORE_MS, startTs, (_ts, x, y) => {
+  forHistory(t, startTs - STILL_BEFORE_MS, startTs + STILL_AFTER_MS, (_ts, x, y) => {
     moved = Math.max(moved, Math.hypot(x - hand.x, y - hand.y));
   });
   return moved <= STILL_M ? 1 : WALKING_FACTOR;

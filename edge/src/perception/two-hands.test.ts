@@ -15,13 +15,13 @@ function walker(t0: number, x: number, from: number, to: number, leaveTs: number
 }
 
 /** A and B side by side at one plate; two units go at once (T0 + 5500); A walks off at T0 + 7300. */
-function twoAtOnePlate(bLeavesMs: number) {
+function twoAtOnePlate(bLeavesMs: number, bArrivesMs = 4000) {
   return runScenario(
     {
       layout,
       seed: 5,
       durationMs: 16_000,
-      walkers: [walker(T0, 3.3, T0 + 3000, T0 + 7300, T0 + 11_000), walker(T0 + 1500, 3.7, T0 + 4000, T0 + bLeavesMs, T0 + bLeavesMs + 3000)],
+      walkers: [walker(T0, 3.3, T0 + 3000, T0 + 7300, T0 + 11_000), walker(T0 + 1500, 3.7, T0 + bArrivesMs, T0 + bLeavesMs, T0 + bLeavesMs + 3000)],
       picks: [{ plateId: 'g1s1p3', atMs: T0 + 5500, deltaG: -500 }],
       admits: [
         { sessionId: 'A', gateId: 'gate-in', people: 1, ts: T0 + 300 },
@@ -40,6 +40,12 @@ describe('two hands at one plate', () => {
     const bySession = r.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta]).sort();
     expect(bySession).toEqual([['A', 'sku-003', 1], ['B', 'sku-003', 1]]);
     expect(new Set(r.deltas.map((d) => d.eventId)).size).toBe(2);
+  });
+
+  it('a shopper who walks up and reaches at once (200 ms after arriving) is a second hand, not a passer-by', () => {
+    const r = twoAtOnePlate(7400, 5300);
+    expect(r.reviews).toEqual([]);
+    expect(r.deltas.map((d) => [d.sessionId, d.quantityDelta]).sort()).toEqual([['A', 1], ['B', 1]]);
   });
 
   it('one walks off, the other stays on: both units to either is a guess, so a human looks', () => {
