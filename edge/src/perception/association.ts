@@ -64,8 +64,13 @@ const LEAVE_M = 0.5;
  */
 const LEAVE_MIN_MS = 1300;
 const LEAVE_MAX_MS = 2500;
-/** Soft edges of the window: timing of the event start and of the track is this uncertain. */
-const LEAVE_EDGE_MS = 250;
+/**
+ * Soft edges of the window. Early: the hand must be out of the shelf and the
+ * picker turned before a step away, so only the event start's timing (~0.1 s) is
+ * uncertain. Late: people linger a little.
+ */
+const LEAVE_EARLY_EDGE_MS = 100;
+const LEAVE_LATE_EDGE_MS = 250;
 /**
  * Likelihood of leaving at an untypical time, and of not leaving at all (about a
  * third of pickers stay to take from the next facing in reach; most bystanders stay).
@@ -91,11 +96,10 @@ function leaveFactor(t: Track, hand: { x: number; y: number }, startTs: number):
   });
   if (leftAt >= 0) {
     const dt = leftAt - startTs;
-    const outsideMs = dt < LEAVE_MIN_MS ? LEAVE_MIN_MS - dt : Math.max(0, dt - LEAVE_MAX_MS);
-    const z = outsideMs / LEAVE_EDGE_MS;
+    const z = dt < LEAVE_MIN_MS ? (LEAVE_MIN_MS - dt) / LEAVE_EARLY_EDGE_MS : Math.max(0, dt - LEAVE_MAX_MS) / LEAVE_LATE_EDGE_MS;
     return LEAVE_FLOOR + (1 - LEAVE_FLOOR) * Math.exp((-z * z) / 2);
   }
-  return t.lastTs - startTs > LEAVE_MAX_MS + 2 * LEAVE_EDGE_MS ? LEAVE_FLOOR : LEAVE_UNDECIDED;
+  return t.lastTs - startTs > LEAVE_MAX_MS + 2 * LEAVE_LATE_EDGE_MS ? LEAVE_FLOOR : LEAVE_UNDECIDED;
 }
 
 export function associate(
