@@ -30,7 +30,7 @@ export interface CartDelta {
 
 export interface ReviewCandidate {
   eventId: string;
-  /** Why a human must look: AMBIGUOUS_SKU, AMBIGUOUS_SHOPPER, NO_SHOPPER, UNKNOWN_WEIGHT ... */
+  /** Why a human must look: AMBIGUOUS_SKU, AMBIGUOUS_SHOPPER, TWO_HANDS (two shoppers at one multi-unit change), NO_SHOPPER, UNKNOWN_WEIGHT ... */
   reason: string;
   plateIds: string[];
   deltaG: number;

@@ -14,6 +14,8 @@ export interface ShopperCandidate {
   sessionId: string | null;
   trackId: string;
   probability: number;
+  /** See SessionCandidate.plausible. */
+  plausible: number;
   /** Closest approach to the event's plates during the window, metres. */
   distM: number;
   x: number;
@@ -25,6 +27,12 @@ export interface SessionCandidate {
   /** null: an unbound person (not admitted, or lost binding). */
   sessionId: string | null;
   probability: number;
+  /**
+   * How much this session's people behaved like a picker whatever the distance
+   * (stood still before the reach, walked off when a picker does): 1 typical, 0.15
+   * or less when not. Two sessions both near 1 at one multi-unit change are two hands.
+   */
+  plausible: number;
 }
 
 export interface AssociationResult {
@@ -34,28 +42,47 @@ export interface AssociationResult {
 
 /** A track position older than this relative to the event start says nothing about it. */
 const POSITION_STALE_MS = 2000;
-/** Someone who reaches into a shelf stands still for a moment first. */
-const STILL_BEFORE_MS = 1000;
+/**
+ * Someone who reaches into a shelf stands still while the hand is in it: from a
+ * moment before the weight starts to change until the reach is done. Not a full
+ * second before: a shopper who walks up and reaches at once (a pair sharing a
+ * facing, 0-300 ms after arriving) is a picker, not a passer-by.
+ */
+const STILL_BEFORE_MS = 300;
+const STILL_AFTER_MS = 600;
 const STILL_M = 0.3;
 /** Likelihood factor for a person still walking when the hand went in (a passer-by). */
 const WALKING_FACTOR = 0.15;
 /** Having moved this far from the reach position, a person has left the shelf. */
 const LEAVE_M = 0.5;
 /**
- * A picker walks off about this long after the hand went in (reach, lift, turn:
- * the simulator's shoppers leave 0.9-1.8 s after reaching, plus walking 0.5 m),
- * with this spread; a bystander leaves at an unrelated time.
+ * A picker walks off within this window after the hand went in: reach (600 ms),
+ * lift and turn, then about 0.5 m of walking. Measured on the simulator's traffic
+ * (02, 05, 12: 1380-2400 ms from the reach for shoppers who walked on); a real
+ * store calibrates it from its own tracks. Inside the window a walk-off is typical
+ * of the picker; well outside it, of a bystander with their own schedule.
  */
-const LEAVE_TYPICAL_MS = 1800;
-const LEAVE_SPREAD_MS = 900;
-/** Likelihood floor of leaving at an untypical time, and of not having left yet (undecided). */
+const LEAVE_MIN_MS = 1300;
+const LEAVE_MAX_MS = 2500;
+/**
+ * Soft edges of the window. Early: the hand must be out of the shelf and the
+ * picker turned before a step away, so only the event start's timing (~0.1 s) is
+ * uncertain. Late: people linger a little.
+ */
+const LEAVE_EARLY_EDGE_MS = 100;
+const LEAVE_LATE_EDGE_MS = 250;
+/**
+ * Likelihood of leaving at an untypical time, and of not leaving at all (about a
+ * third of pickers stay to take from the next facing in reach; most bystanders stay).
+ */
 const LEAVE_FLOOR = 0.15;
+/** Not left yet, and the window is not over: nothing learnt. */
 const LEAVE_UNDECIDED = 0.5;
 
-/** Stood still just before the reach: 1; walking past: WALKING_FACTOR. */
+/** Stood still around the reach: 1; walking past: WALKING_FACTOR. */
 function stillFactor(t: Track, hand: { x: number; y: number }, startTs: number): number {
   let moved = 0;
-  forHistory(t, startTs - STILL_BEFORE_MS, startTs, (_ts, x, y) => {
+  forHistory(t, startTs - STILL_BEFORE_MS, startTs + STILL_AFTER_MS, (_ts, x, y) => {
     moved = Math.max(moved, Math.hypot(x - hand.x, y - hand.y));
   });
   return moved <= STILL_M ? 1 : WALKING_FACTOR;
@@ -68,10 +95,11 @@ function leaveFactor(t: Track, hand: { x: number; y: number }, startTs: number):
     if (leftAt < 0 && Math.hypot(x - hand.x, y - hand.y) > LEAVE_M) leftAt = ts;
   });
   if (leftAt >= 0) {
-    const z = (leftAt - startTs - LEAVE_TYPICAL_MS) / LEAVE_SPREAD_MS;
+    const dt = leftAt - startTs;
+    const z = dt < LEAVE_MIN_MS ? (LEAVE_MIN_MS - dt) / LEAVE_EARLY_EDGE_MS : Math.max(0, dt - LEAVE_MAX_MS) / LEAVE_LATE_EDGE_MS;
     return LEAVE_FLOOR + (1 - LEAVE_FLOOR) * Math.exp((-z * z) / 2);
   }
-  return t.lastTs - startTs > LEAVE_TYPICAL_MS + 2 * LEAVE_SPREAD_MS ? LEAVE_FLOOR : LEAVE_UNDECIDED;
+  return t.lastTs - startTs > LEAVE_MAX_MS + 2 * LEAVE_LATE_EDGE_MS ? LEAVE_FLOOR : LEAVE_UNDECIDED;
 }
 
 export function associate(
@@ -107,21 +135,25 @@ export function associate(
       }
     });
     if (dMin > reachM) continue;
-    const still = stillFactor(t, hand, startTs);
-    const w = Math.exp((-dHand * dHand) / s2) * still * leaveFactor(t, hand, startTs) * trackFactor(t, hand);
-    scored.push({ t, w, distM: dMin, plausible: still, ...at });
+    // How plausible a picker this person is at all, whatever the distance: standing
+    // still before the reach and walking off when a picker does.
+    const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs);
+    const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand);
+    scored.push({ t, w, distM: dMin, plausible, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);
   const out: ShopperCandidate[] = scored
-    .map((c) => ({ sessionId: c.t.sessionId, trackId: c.t.id, probability: total > 0 ? c.w / total : 0, distM: c.distM, x: c.x, y: c.y, ts: c.ts }))
+    .map((c) => ({ sessionId: c.t.sessionId, trackId: c.t.id, probability: total > 0 ? c.w / total : 0, distM: c.distM, x: c.x, y: c.y, ts: c.ts, plausible: c.plausible }))
     .sort((a, b) => b.probability - a.probability);
   const bySession = new Map<string, SessionCandidate>();
   for (const c of out) {
     // Unbound people stay separate: two strangers are not one shopper.
     const key = c.sessionId ?? `#${c.trackId}`; // as sessionKey()
     const e = bySession.get(key);
-    if (e) e.probability += c.probability;
-    else bySession.set(key, { sessionId: c.sessionId, probability: c.probability });
+    if (e) {
+      e.probability += c.probability;
+      e.plausible = Math.max(e.plausible, c.plausible);
+    } else bySession.set(key, { sessionId: c.sessionId, probability: c.probability, plausible: c.plausible });
   }
   capBySeparation(bySession, scored, startTs, tuning, positionNoiseM);
   return { tracks: out, sessions: [...bySession.values()].sort((a, b) => b.probability - a.probability) };
@@ -147,9 +179,11 @@ const sessionKey = (t: Track): string => t.sessionId ?? `#${t.id}`;
  * camera noise plus where a picker stands relative to what it reaches, widened for a
  * track re-acquired just before the reach. So no session may be more probable than
  * the chance that no other plausible picker is truly nearer,
- * prod_j (1 - p_j Phi((d_i - d_j) / sqrt(s_i^2 + s_j^2))), where p_j is 1 for someone
- * standing at the shelf and small for someone walking past. The mass this removes is left
- * unassigned ("cannot tell"), which sends the event to review.
+ * prod_j (1 - p_j Phi((d_i - d_j) / sqrt(s_i^2 + s_j^2))), where p_j is how much j behaved
+ * like a picker relative to the most picker-like person there: 1 for someone standing at
+ * the shelf and walking off when a picker does, small for someone walking past or staying
+ * on while another walked off. The mass this removes is left unassigned ("cannot tell"),
+ * which sends the event to review.
  */
 function capBySeparation(bySession: Map<string, SessionCandidate>, scored: readonly Scored[], startTs: number, tuning: PerceptionTuning, positionNoiseM: number): void {
   if (bySession.size < 2) return;
@@ -163,12 +197,15 @@ function capBySeparation(bySession: Map<string, SessionCandidate>, scored: reado
     if (!e || c.distM < e.d) nearest.set(key, { d: c.distM, s, p: Math.max(c.plausible, e?.p ?? 0) });
     else e.p = Math.max(e.p, c.plausible);
   }
+  // Someone took it: plausibility only ranks the people here (when all stayed, all count fully).
+  let pMax = 0;
+  for (const o of nearest.values()) pMax = Math.max(pMax, o.p);
   for (const [key, sc] of bySession) {
     const me = nearest.get(key);
     if (!me) continue;
     let cap = 1;
     // Another person beats this one only if it is a plausible picker and truly nearer.
-    for (const [k, o] of nearest) if (k !== key) cap *= 1 - o.p * normalCdf((me.d - o.d) / Math.hypot(me.s, o.s));
+    for (const [k, o] of nearest) if (k !== key) cap *= 1 - (o.p / pMax) * normalCdf((me.d - o.d) / Math.hypot(me.s, o.s));
     sc.probability = Math.min(sc.probability, cap);
   }
 }

@@ -6,6 +6,7 @@
 import type { Clock, StoreLayout } from '@tebura/contract';
 import type { CartDelta, PerceptionSink, ReviewCandidate } from './api.js';
 import { associate, type AssociationResult } from './association.js';
+import { twoHands } from './two-hands.js';
 import type { Bindings } from './binding.js';
 import type { HintBuffer } from './hints.js';
 import type { Hypothesis, ProductInference } from './product-inference.js';
@@ -132,8 +133,15 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     return true;
   }
 
+  const hands = twoHands(assoc, best, putBack, mayDefer);
+  if (hands.kind === 'wait') return false;
+  if (hands.kind === 'split' && hands.confidence >= tuning.confidenceMin) {
+    hands.sessionIds.forEach((sid, i) => charge(ctx, e, sid, [{ sku: hands.sku, count: 1 }], hands.confidence, assoc, `@${i}`));
+    return true;
+  }
   let reason: string | null = null;
-  if (!best || best.items.length === 0) reason = 'UNKNOWN_WEIGHT';
+  if (hands.kind !== 'one') reason = 'TWO_HANDS';
+  else if (!best || best.items.length === 0) reason = 'UNKNOWN_WEIGHT';
   else if (!top) reason = 'NO_SHOPPER';
   else if (top.sessionId === null) reason = 'UNKNOWN_SHOPPER';
   else if (best.probability * top.probability < tuning.confidenceMin) {
@@ -146,20 +154,25 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     review(ctx, e, reason ?? 'NO_SHOPPER', hyps, assoc);
     return true;
   }
-  const sessionId = top.sessionId;
-  const confidence = best.probability * top.probability;
+  charge(ctx, e, top.sessionId, best.items, best.probability * top.probability, assoc, '');
+  return true;
+}
+
+/** Puts one decided event into a session's cart (and the cart prior), one delta per SKU. */
+function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hypothesis['items'], confidence: number, assoc: AssociationResult, idSuffix: string): void {
+  const putBack = e.deltaG > 0;
   claimPart(ctx, e.eventId, sessionId);
   if (!putBack) notePick(ctx, sessionId, e, assoc);
   const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
   ctx.carts.set(sessionId, sessionCart);
   // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
   const mainPlate = e.plateIds[e.plateDeltasG.reduce((bi, d, i, a) => (Math.abs(d) > Math.abs(a[bi]!) ? i : bi), 0)]!;
-  best.items.forEach((it, i) => {
+  items.forEach((it, i) => {
     const quantityDelta = putBack ? -it.count : it.count;
     ctx.inference.noteMisplaced(mainPlate, it.sku, -quantityDelta);
     sessionCart.set(it.sku, Math.max(0, (sessionCart.get(it.sku) ?? 0) + quantityDelta));
     const delta: CartDelta = {
-      eventId: best.items.length === 1 ? e.eventId : `${e.eventId}#${i}`,
+      eventId: (items.length === 1 ? e.eventId : `${e.eventId}#${i}`) + idSuffix,
       sessionId,
       sku: it.sku,
       quantityDelta,
@@ -170,7 +183,6 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     ctx.stats.cartDeltas++;
     safeSink(ctx, () => ctx.sink.cartDelta(delta));
   });
-  return true;
 }
 
 /** Split events remembered for their parts' claims; beyond it the oldest is dropped. */

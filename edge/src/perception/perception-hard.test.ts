@@ -75,14 +75,16 @@ describe('perception: two shoppers, companions, put-backs, hints', () => {
     expect(rv.evidence.tracks.length).toBe(2);
   });
 
-  it('asks a human, not walk-off timing, when two equidistant shoppers reach one shelf', () => {
-    // Before the separation cap, A's walk-off 1.8 s after the reach (and B staying)
-    // turned an equal distance into a confident charge to A: a guess, not evidence.
-    const r = runScenario(
+  // Equal distances: only behaviour can tell. A picker walks off 1.3-2.5 s after the
+  // reach (reach, lift, turn, a step); a bystander waiting for the shelf stays. So
+  // A walking off at 1.8 s while B stays on is evidence (likelihood ratio about 7),
+  // while both staying on leaves nothing to decide by.
+  const equidistant = (aLeavesMs: number) =>
+    runScenario(
       spec({
         durationMs: 16_000,
         walkers: [
-          walk(T0, [{ x: 3.2, y: 2.6, from: T0 + 3000, to: T0 + 7300 }], T0 + 11_000),
+          walk(T0, [{ x: 3.2, y: 2.6, from: T0 + 3000, to: T0 + aLeavesMs }], T0 + 11_000 + Math.max(0, aLeavesMs - 7300)),
           walk(T0 + 1500, [{ x: 3.8, y: 2.6, from: T0 + 4000, to: T0 + 13_000 }], T0 + 15_500),
         ],
         admits: [
@@ -93,6 +95,15 @@ describe('perception: two shoppers, companions, put-backs, hints', () => {
       }),
       createPerception,
     );
+
+  it('charges the one of two equidistant shoppers who walks off like a picker while the other stays', () => {
+    const r = equidistant(7300);
+    expect(r.reviews).toEqual([]);
+    expect(r.deltas).toMatchObject([{ sessionId: 'A', sku: 'sku-003', quantityDelta: 1 }]);
+  });
+
+  it('asks a human when two equidistant shoppers both stay on at the shelf', () => {
+    const r = equidistant(12_000);
     expect(r.deltas).toEqual([]);
     expect(r.reviews).toHaveLength(1);
     const rv = r.reviews[0]!;

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { fixtureLayout } from './fixtures.js';
+import { createPerception } from './index.js';
+import { runScenario, type Waypoint } from './scenario.js';
+
+const layout = fixtureLayout({ noiseSigmaG: 1 });
+const T0 = 1_700_000_000_000;
+const IN = { x: 1, y: 0.5 };
+const OUT = { x: 8, y: 0.5 };
+// Plate g1s1p3 at (3.5, 3.3) holds sku-003 of 250 g; the aisle in front is at y 2.6.
+
+/** Enter at t0, stand at (x, 2.6) from `from` to `to`, leave by the exit at `leaveTs`. */
+function walker(t0: number, x: number, from: number, to: number, leaveTs: number): Waypoint[] {
+  return [{ ts: t0, ...IN }, { ts: t0 + 800, ...IN }, { ts: from, x, y: 2.6 }, { ts: to, x, y: 2.6 }, { ts: leaveTs, ...OUT }];
+}
+
+/** A and B side by side at one plate; two units go at once (T0 + 5500); A walks off at T0 + 7300. */
+function twoAtOnePlate(bLeavesMs: number, bArrivesMs = 4000) {
+  return runScenario(
+    {
+      layout,
+      seed: 5,
+      durationMs: 16_000,
+      walkers: [walker(T0, 3.3, T0 + 3000, T0 + 7300, T0 + 11_000), walker(T0 + 1500, 3.7, T0 + bArrivesMs, T0 + bLeavesMs, T0 + bLeavesMs + 3000)],
+      picks: [{ plateId: 'g1s1p3', atMs: T0 + 5500, deltaG: -500 }],
+      admits: [
+        { sessionId: 'A', gateId: 'gate-in', people: 1, ts: T0 + 300 },
+        { sessionId: 'B', gateId: 'gate-in', people: 1, ts: T0 + 1800 },
+      ],
+      crossings: [],
+    },
+    createPerception,
+  );
+}
+
+describe('two hands at one plate', () => {
+  it('two units gone while two shoppers at the plate both walk off like pickers: one unit each', () => {
+    const r = twoAtOnePlate(7400);
+    expect(r.reviews).toEqual([]);
+    const bySession = r.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta]).sort();
+    expect(bySession).toEqual([['A', 'sku-003', 1], ['B', 'sku-003', 1]]);
+    expect(new Set(r.deltas.map((d) => d.eventId)).size).toBe(2);
+  });
+
+  it('a shopper who walks up and reaches at once (200 ms after arriving) is a second hand, not a passer-by', () => {
+    const r = twoAtOnePlate(7400, 5300);
+    expect(r.reviews).toEqual([]);
+    expect(r.deltas.map((d) => [d.sessionId, d.quantityDelta]).sort()).toEqual([['A', 1], ['B', 1]]);
+  });
+
+  it('one walks off, the other stays on: both units to either is a guess, so a human looks', () => {
+    const r = twoAtOnePlate(12_500);
+    expect(r.deltas).toEqual([]);
+    expect(r.reviews).toHaveLength(1);
+    expect(r.reviews[0]).toMatchObject({ reason: 'TWO_HANDS' });
+    expect(r.reviews[0]!.skuCandidates[0]).toMatchObject({ sku: 'sku-003', quantity: 2 });
+    expect(r.reviews[0]!.shopperCandidates.map((c) => c.sessionId).sort()).toEqual(['A', 'B']);
+  });
+
+  it('one shopper alone takes two units: both to that shopper', () => {
+    const r = runScenario(
+      {
+        layout,
+        seed: 5,
+        durationMs: 12_000,
+        walkers: [walker(T0, 3.5, T0 + 3000, T0 + 7300, T0 + 11_000)],
+        picks: [{ plateId: 'g1s1p3', atMs: T0 + 5500, deltaG: -500 }],
+        admits: [{ sessionId: 'A', gateId: 'gate-in', people: 1, ts: T0 + 300 }],
+        crossings: [],
+      },
+      createPerception,
+    );
+    expect(r.reviews).toEqual([]);
+    expect(r.deltas).toMatchObject([{ sessionId: 'A', sku: 'sku-003', quantityDelta: 2 }]);
+  });
+});

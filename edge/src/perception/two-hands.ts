@@ -1,0 +1,56 @@
+/**
+ * Two hands at one plate. Two shoppers who reach into the same facing within a
+ * fraction of a second make one weight change of two units; charging both units
+ * to the nearer one is a wrong charge for one and a missed item for the other.
+ * When two sessions both behaved like a picker (stood still before the change,
+ * walked off when a picker does) at a multi-unit pick, each took a unit.
+ */
+import type { AssociationResult, SessionCandidate } from './association.js';
+import type { Hypothesis } from './product-inference.js';
+
+/** A session behaving like a picker (see SessionCandidate.plausible: 1 typical, 0.5 not yet known). */
+const HAND_PLAUSIBLE_MIN = 0.6;
+/** A session that may still turn out to be a picker (its walk-off is not yet seen). */
+const HAND_UNDECIDED_MIN = 0.45;
+/**
+ * A session that could be a second hand at all: stood still at the shelf (a picker
+ * who stays for the next facing scores 0.15, like one who walked off untypically;
+ * someone walking past scores less).
+ */
+const HAND_POSSIBLE_MIN = 0.12;
+/**
+ * Closest approach, metres, within which a second picker counts: about the
+ * spacing of two shoppers side by side at one facing (0.4-0.6 m) plus noise.
+ */
+export const HANDS_NEAR_M = 0.9;
+
+export type TwoHands =
+  | { kind: 'one' }
+  /** Another session may be a second hand: wait for its walk-off. */
+  | { kind: 'wait' }
+  /** Two units, two pickers: one each. */
+  | { kind: 'split'; sessionIds: [string, string]; sku: string; confidence: number }
+  /** More units or more pickers than one split explains: a human decides. */
+  | { kind: 'ambiguous' };
+
+export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined, putBack: boolean, mayDefer: boolean): TwoHands {
+  if (putBack || !best || best.items.length !== 1 || best.items[0]!.count < 2) return { kind: 'one' };
+  const near = (s: SessionCandidate): boolean => s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M;
+  if (mayDefer && assoc.sessions.filter((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN).length >= 2) {
+    if (assoc.sessions.some((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN && s.plausible < HAND_PLAUSIBLE_MIN)) return { kind: 'wait' };
+  }
+  const hands = assoc.sessions.filter((s) => near(s) && s.plausible >= HAND_POSSIBLE_MIN);
+  if (hands.length < 2) return { kind: 'one' };
+  const item = best.items[0]!;
+  const [a, b] = hands as [SessionCandidate, SessionCandidate];
+  // One shopper who stayed beside one who walked off: either took both, or one each;
+  // only the weight trace at the hands could tell, so a human looks.
+  if (hands.length > 2 || item.count > 2 || Math.min(a.plausible, b.plausible) < HAND_PLAUSIBLE_MIN) return { kind: 'ambiguous' };
+  return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.plausible, b.plausible, 1) };
+}
+
+function nearestM(assoc: AssociationResult, sessionId: string): number {
+  let d = Infinity;
+  for (const t of assoc.tracks) if (t.sessionId === sessionId) d = Math.min(d, t.distM);
+  return d;
+}
