@@ -6,6 +6,7 @@
  * Galleries hold vectors only, never images.
  */
 import type { Logger } from 'pino';
+import { PeriodicPull } from './periodic-pull.js';
 import { CloudPaths } from '@tebura/contract';
 import type { Gallery } from '@tebura/models';
 
@@ -46,41 +47,21 @@ export interface GallerySyncOptions {
   onCatalogVersion?: (version: number) => void;
 }
 
-export class GallerySync {
+export class GallerySync extends PeriodicPull {
   private since = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
   private failures = 0;
 
-  constructor(private readonly o: GallerySyncOptions) {}
+  constructor(private readonly o: GallerySyncOptions) {
+    super(o.intervalMs);
+  }
 
   /** The version of the last applied change (sent as `since`). */
   get version(): number {
     return this.since;
   }
 
-  start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => void this.pullNow(), this.o.intervalMs);
-    this.timer.unref();
-    void this.pullNow();
-  }
-
-  /** One pass; never rejects (a failure is logged once per streak and retried next interval). */
-  pullNow(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private async pass(): Promise<void> {
+  /** A failure is logged once per streak; the last good state is kept and retried next interval. */
+  protected async pass(): Promise<void> {
     try {
       for (let page = 0; page < SYNC_PAGES_PER_PASS_MAX; page++) {
         const p = await this.fetchPage();

@@ -9,6 +9,7 @@
  * admitted): the store keeps working offline rather than shutting its gates.
  */
 import type { Logger } from 'pino';
+import { PeriodicPull } from './periodic-pull.js';
 
 /** Entries accepted from one answer (the cloud's own cap); more are ignored and logged. */
 export const STANDING_ENTRIES_MAX = 100_000;
@@ -40,14 +41,14 @@ interface Entry {
 
 export const standingPath = (storeId: string): string => `/v1/stores/${encodeURIComponent(storeId)}/standing`;
 
-export class StandingSync implements StandingLookup {
+export class StandingSync extends PeriodicPull implements StandingLookup {
   private flags = new Map<string, StandingReason>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
   private failures = 0;
   private truncated = false;
 
-  constructor(private readonly o: StandingSyncOptions) {}
+  constructor(private readonly o: StandingSyncOptions) {
+    super(o.intervalMs);
+  }
 
   get size(): number {
     return this.flags.size;
@@ -57,28 +58,8 @@ export class StandingSync implements StandingLookup {
     return this.flags.get(customerId);
   }
 
-  start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => void this.pullNow(), this.o.intervalMs);
-    this.timer.unref();
-    void this.pullNow();
-  }
-
-  /** One pull; never rejects (a failure is logged once per streak, the old list kept). */
-  pullNow(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private async pass(): Promise<void> {
+  /** A failure is logged once per streak; the last good state is kept and retried next interval. */
+  protected async pass(): Promise<void> {
     try {
       const entries = await this.fetchList();
       const next = new Map<string, StandingReason>();
