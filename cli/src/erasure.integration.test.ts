@@ -6,13 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mqtt, { type MqttClient } from 'mqtt';
-import { EnvelopeSequencer, Prng, decodeMessage, publishTyped, topicFor, type GateDecision } from '@tebura/contract';
-import { loadStore, PALM_TEMPLATE_DIM, PALM_TEMPLATE_FORMAT } from '@tebura/sim';
+import { Prng } from '@tebura/contract';
+import { loadStore, PALM_TEMPLATE_DIM } from '@tebura/sim';
 import { DEFAULT_STORE } from './paths.js';
 import { startStack, type Stack } from './stack.js';
-
-const DECISION_WAIT_MS = 10_000;
+import { connectPalmGate, type PalmGate } from './testing/palm-gate.js';
 
 function unit(v: number[]): number[] {
   const n = Math.hypot(...v);
@@ -21,37 +19,17 @@ function unit(v: number[]): number[] {
 
 describe('erasure', () => {
   let stack: Stack;
-  let gate: MqttClient;
+  let gate: PalmGate;
   const store = loadStore(DEFAULT_STORE);
-  const gateId = store.gates.find((g) => g.kind === 'entry' && g.methods.includes('palm'))?.id ?? 'missing';
-  const env = new EnvelopeSequencer(gateId, 'erasure-test');
-  const decisions = new Map<string, GateDecision>();
 
   beforeAll(async () => {
     stack = await startStack({ store, dataDir: mkdtempSync(join(tmpdir(), 'tebura-erasure-')), consoleEnabled: false, logLevel: 'silent' });
-    gate = await mqtt.connectAsync(stack.mqttUrl, { protocolVersion: 4, clientId: `erasure-gate-${Date.now()}` });
-    gate.on('message', (topic, payload) => {
-      const d = decodeMessage(topic, payload);
-      if (d.ok && d.channel === 'gate/decision') decisions.set(d.msg.txId, d.msg);
-    });
-    await gate.subscribeAsync(topicFor(store.id, 'gate/decision', gateId), { qos: 1 });
+    gate = await connectPalmGate(stack.mqttUrl, store, 'erasure');
   });
   afterAll(async () => {
-    await gate.endAsync();
+    await gate.close();
     await stack.close();
   });
-
-  async function scan(template: number[], txId: string): Promise<GateDecision> {
-    publishTyped(gate, topicFor(store.id, 'gate/entry', gateId), {
-      ...env.next(Date.now()), txId, guests: 0,
-      credential: { kind: 'palm', format: PALM_TEMPLATE_FORMAT, template, quality: 0.9 },
-    });
-    const end = Date.now() + DECISION_WAIT_MS;
-    while (!decisions.has(txId) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    const d = decisions.get(txId);
-    if (d === undefined) throw new Error(`no decision for ${txId}`);
-    return d;
-  }
 
   it('a deleted customer can no longer enter after the next sync', { timeout: 60_000 }, async () => {
     const rng = new Prng(11);
@@ -61,13 +39,13 @@ describe('erasure', () => {
     await stack.cloudClient.enrolPalm('cust-erase-1', enrolled);
     await stack.edge.syncIdentity();
 
-    const before = await scan(noisy(), 'tx-before');
+    const before = await gate.scan(noisy(), 'tx-before');
     expect(before).toMatchObject({ decision: 'open', customerId: 'cust-erase-1' });
 
     await stack.cloudClient.eraseCustomer('cust-erase-1');
     // Until the edge syncs it still knows the palm: erasure reaches it with the next pull.
     await stack.edge.syncIdentity();
-    const after = await scan(noisy(), 'tx-after');
+    const after = await gate.scan(noisy(), 'tx-after');
     expect(after).toMatchObject({ decision: 'deny', reason: 'UNKNOWN_PERSON' });
     await expect(stack.cloudClient.issueEntryToken('cust-erase-1', store.id)).rejects.toThrow(/E_CUSTOMER_ERASED/);
   });
