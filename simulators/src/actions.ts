@@ -10,6 +10,7 @@ import { CROWD_RETRIES_MAX, CROWD_RETRY_MS, SYNC_WAIT_MS_MAX, type People, type 
 import { palmScan, PALM_TEMPLATE_FORMAT } from './population.js';
 import { REACH_MS, type Item } from './world.js';
 import { entrySpot } from './spots.js';
+import { stepUp } from './queue.js';
 import type { Point } from './geometry.js';
 import { YIELD_RETRY_MS } from './spacing.js';
 
@@ -98,6 +99,7 @@ function gateRelease(pp: People, p: Person, exit: boolean, t: number): void {
   const gate = (exit ? p.group.exitGate : p.group.entryGate).id;
   const next = pp.gateQueue.get(gate)?.shift();
   pp.gateOwner.set(gate, next === undefined ? null : next.group.key);
+  if (!exit) stepUp(pp, p.group.entryGate, t);
   if (next !== undefined) pp.schedule(next, t);
 }
 

@@ -11,6 +11,7 @@ import type { ShopperIdentity } from './population.js';
 import { basketOf, type GroundTruth, type TruthSession } from './truth.js';
 import type { Item } from './world.js';
 import { runAction } from './actions.js';
+import { arrivalSpot } from './queue.js';
 import { closestBetween, intrudes, PERSONAL_SPACE_M, planAt, YIELD_RETRIES_MAX, type Plan } from './spacing.js';
 
 export interface Person {
@@ -62,10 +63,6 @@ const NEAR_SLOTS_M = [1.0, -1.0, 1.5, -1.5, 2.0, -2.0];
 const ROUTE_AROUND_M = PERSONAL_SPACE_M + 0.1;
 /** Sideways shifts of a walker's lane tried when the way is blocked, m. */
 const SIDESTEP_M = [0.6, 1.0];
-/** Rows of waiting spots outside the entry gate, each this far behind the last, m. */
-const OUTSIDE_ROW_M = 0.6;
-/** Rows tried behind the back of the queue outside the entry gate before standing on the last anyway. */
-const OUTSIDE_ROWS_MAX = 30;
 /** A shopper finding a shelf crowded waits this long before looking again, ms. */
 export const CROWD_RETRY_MS = 2000;
 /** Looks before squeezing in anyway. */
@@ -210,7 +207,7 @@ export class People {
     if (token !== p.token || p.done) return;
     if (!p.started) {
       p.started = true;
-      const at = this.arrivalSpot(p, t);
+      const at = arrivalSpot(this, p, t);
       p.pathPts = [at];
       p.pathTs = [t];
       p.standing = at;
@@ -258,7 +255,7 @@ export class People {
   }
 
   /** A walking plan along waypoints from where `p` is at `t`. */
-  private planFor(p: Person, t: number, waypoints: readonly Point[]): Plan & { pts: Point[]; ts: number[] } {
+  planFor(p: Person, t: number, waypoints: readonly Point[]): Plan & { pts: Point[]; ts: number[] } {
     let cur = this.position(p, t);
     const pts = [cur];
     const ts = [t];
@@ -276,7 +273,7 @@ export class People {
    * True when the plan keeps personal space from everyone else's plan from `t` on.
    * Someone `appearing` (arriving at the store) has no earlier distance to keep.
    */
-  private clear(p: Person, plan: Plan, t: number, appearing = false): boolean {
+  clear(p: Person, plan: Plan, t: number, appearing = false): boolean {
     return this.active_.every((o) => o === p || o.done || !intrudes(plan, { pts: o.pathPts, ts: o.pathTs }, t, appearing));
   }
 
@@ -345,41 +342,11 @@ export class People {
     return this.setPlan(p, this.planFor(p, t, waypoints));
   }
 
-  private setPlan(p: Person, plan: { pts: Point[]; ts: number[] }): number {
+  setPlan(p: Person, plan: { pts: Point[]; ts: number[] }): number {
     p.pathPts = plan.pts;
     p.pathTs = plan.ts;
     p.standing = plan.pts[plan.pts.length - 1]!;
     return Math.round(plan.ts[plan.ts.length - 1]!);
-  }
-
-  /**
-   * Where a person appears outside the entry gate: the first free spot at the
-   * back of a queue of rows behind the gate (three abreast), so nobody stands
-   * between the gate and someone who came earlier. Outside the floor, so cameras
-   * never see it; it only has to be physical.
-   */
-  private arrivalSpot(p: Person, t: number): Point {
-    const out = this.gatePoint(p, 'outside', false, 0);
-    const at = this.gatePoint(p, 'at', false, 0);
-    const len = dist(out, at) || 1;
-    const ox = (out.x - at.x) / len;
-    const oy = (out.y - at.y) / len;
-    // The back row: the farthest row anyone waiting outside this gate stands in.
-    let backRow = 0;
-    for (const o of this.active_) {
-      const q = this.position(o, t);
-      const along = (q.x - out.x) * ox + (q.y - out.y) * oy;
-      const across = Math.abs((q.x - out.x) * -oy + (q.y - out.y) * ox);
-      if (o !== p && !o.done && along > -OUTSIDE_ROW_M && across < 2 * OUTSIDE_ROW_M) backRow = Math.max(backRow, Math.round(along / OUTSIDE_ROW_M));
-    }
-    let q = out;
-    for (let row = backRow; row < backRow + OUTSIDE_ROWS_MAX; row++) {
-      for (const side of [0, OUTSIDE_ROW_M, -OUTSIDE_ROW_M]) {
-        q = { x: out.x + ox * row * OUTSIDE_ROW_M - oy * side, y: out.y + oy * row * OUTSIDE_ROW_M + ox * side };
-        if (this.clear(p, { pts: [q], ts: [t] }, t, true)) return q;
-      }
-    }
-    return q;
   }
 
   /**
