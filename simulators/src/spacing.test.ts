@@ -64,6 +64,9 @@ describe('people keep personal space over whole scenarios (true positions, every
     expect(r.violations).toBeLessThanOrEqual(1);
     expect(r.minM).toBeGreaterThan(0.25);
     expect(r.closeSamples).toBeLessThan(20);
+    // Twenty arrive within 30 s: the queue outside the entry gate (unseen) keeps the distance too.
+    const scenario = loadScenario(join(SCENARIOS_DIR, '02-twenty-concurrent.yaml'));
+    expect(closestApproach(scenario, loadStore(scenario.store), PERSONAL_SPACE_M, { outsideToo: true }).minM).toBeCloseTo(r.minM, 6);
   }, 30_000);
 
   it('07-group-one-payer: at most a few walks run out of patience, none onto one spot', () => {

@@ -16,8 +16,8 @@ export interface Closest {
   violations: number;
 }
 
-/** Runs a scenario broker-free and samples everyone's true position on the floor at every overhead camera frame. */
-export function closestApproach(scenario: Scenario, store: StoreLayout, thresholdM: number): Closest {
+/** Runs a scenario broker-free and samples everyone's true position on the floor (or, `outsideToo`, anywhere) at every overhead camera frame. */
+export function closestApproach(scenario: Scenario, store: StoreLayout, thresholdM: number, opts: { outsideToo?: boolean } = {}): Closest {
   const { widthM, depthM } = store.floor;
   const out: Closest = { minM: Infinity, at: null, closeSamples: 0, samples: 0, violations: 0 };
   let lastT = -1;
@@ -33,7 +33,7 @@ export function closestApproach(scenario: Scenario, store: StoreLayout, threshol
   });
   function look(t: number): void {
     const here = engine.people.active().map((p) => ({ id: p.id, q: engine.people.position(p, t) }));
-    const onFloor = here.filter(({ q }) => q.x >= 0 && q.y >= 0 && q.x <= widthM && q.y <= depthM);
+    const onFloor = opts.outsideToo === true ? here : here.filter(({ q }) => q.x >= 0 && q.y >= 0 && q.x <= widthM && q.y <= depthM);
     out.samples++;
     for (let i = 0; i < onFloor.length; i++) {
       for (let j = i + 1; j < onFloor.length; j++) {
