@@ -10,23 +10,24 @@ import { CROWD_RETRIES_MAX, CROWD_RETRY_MS, SYNC_WAIT_MS_MAX, type People, type 
 import { palmScan, PALM_TEMPLATE_FORMAT } from './population.js';
 import { REACH_MS, type Item } from './world.js';
 import { entrySpot } from './spots.js';
+import { stepUp } from './queue.js';
+import type { Point } from './geometry.js';
+import { YIELD_RETRY_MS } from './spacing.js';
 
 export function runAction(pp: People, p: Person, a: Action, t: number): boolean {
   switch (a.k) {
     case 'walk':
-      return park(pp, p, pp.walk(p, t, a.direct ? [a.to] : pp.router.route(pp.position(p, t), a.to)));
+      return goTo(pp, p, t, a.to, !a.direct);
     case 'walkToGate': {
       const to = pp.gatePoint(p, a.where, a.exit, a.lateralM);
-      const routed = a.exit && a.where === 'inside';
-      return park(pp, p, pp.walk(p, t, routed ? pp.router.route(pp.position(p, t), to) : [to]));
+      return goTo(pp, p, t, to, a.exit && a.where === 'inside');
     }
     case 'walkToEntrySpot': {
-      const to = entrySpot(pp, p, pp.spotPrng);
-      return park(pp, p, pp.walk(p, t, pp.router.route(pp.position(p, t), to)));
+      return goTo(pp, p, t, entrySpot(pp, p, pp.spotPrng), true);
     }
     case 'walkToFacing': {
       if (a.unlessInReach === true && pp.inReach(pp.position(p, t), a.facing)) return true;
-      const to = pp.standFor(p, a.facing, p.crowdRetries >= CROWD_RETRIES_MAX, a.close === true);
+      const to = pp.standFor(p, a.facing, p.crowdRetries >= CROWD_RETRIES_MAX, a.close === true, a.near === true);
       if (to === null) {
         // Crowded: wait where we are and look again.
         p.crowdRetries++;
@@ -34,7 +35,7 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
         return park(pp, p, t + CROWD_RETRY_MS);
       }
       p.crowdRetries = 0;
-      return park(pp, p, pp.walk(p, t, pp.router.route(pp.position(p, t), to)));
+      return goTo(pp, p, t, to, true);
     }
     case 'wait':
       return park(pp, p, t + a.ms);
@@ -46,8 +47,7 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
       gateRelease(pp, p, a.exit === true, t);
       return true;
     case 'walkToExitQueue': {
-      const to = pp.exitQueueSpot(p);
-      return park(pp, p, pp.walk(p, t, pp.router.route(pp.position(p, t), to)));
+      return goTo(pp, p, t, pp.exitQueueSpot(p), true);
     }
     case 'entry':
       entry(pp, p, t);
@@ -99,7 +99,16 @@ function gateRelease(pp: People, p: Person, exit: boolean, t: number): void {
   const gate = (exit ? p.group.exitGate : p.group.entryGate).id;
   const next = pp.gateQueue.get(gate)?.shift();
   pp.gateOwner.set(gate, next === undefined ? null : next.group.key);
+  if (!exit) stepUp(pp, p.group.entryGate, t);
   if (next !== undefined) pp.schedule(next, t);
+}
+
+/** Walks, or when someone is in the way stands still and runs this action again shortly (bounded in People.go). */
+function goTo(pp: People, p: Person, t: number, to: Point, routed: boolean): false {
+  const arrival = pp.go(p, t, to, routed);
+  if (arrival !== null) return park(pp, p, arrival);
+  p.ai--;
+  return park(pp, p, t + YIELD_RETRY_MS);
 }
 
 function park(pp: People, p: Person, until: number): false {

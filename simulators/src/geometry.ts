@@ -24,6 +24,15 @@ export function dist(a: Point, b: Point): number {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
 
+/** Distance from p to the segment a-b. */
+export function segmentDist(p: Point, a: Point, b: Point): number {
+  const vx = b.x - a.x;
+  const vy = b.y - a.y;
+  const vv = vx * vx + vy * vy;
+  const f = vv > 0 ? Math.min(1, Math.max(0, ((p.x - a.x) * vx + (p.y - a.y) * vy) / vv)) : 0;
+  return Math.hypot(a.x + vx * f - p.x, a.y + vy * f - p.y);
+}
+
 /** Outward unit normal of the floor wall nearest to a point (for gates). */
 export function outwardNormal(store: StoreLayout, p: Point): Point {
   const { widthM, depthM } = store.floor;
@@ -107,8 +116,8 @@ export class Router {
     return r * this.cols + c;
   }
 
-  private nearestFree(cell: number): number {
-    if (this.blocked[cell] === 0) return cell;
+  private nearestFree(cell: number, blocked: Uint8Array): number {
+    if (blocked[cell] === 0) return cell;
     const c0 = cell % this.cols;
     const r0 = Math.floor(cell / this.cols);
     for (let rad = 1; rad < Math.max(this.cols, this.rows); rad++) {
@@ -116,14 +125,15 @@ export class Router {
         for (let dc = -rad; dc <= rad; dc++) {
           const r = r0 + dr;
           const c = c0 + dc;
-          if (r >= 0 && c >= 0 && r < this.rows && c < this.cols && this.blocked[r * this.cols + c] === 0) return r * this.cols + c;
+          if (r >= 0 && c >= 0 && r < this.rows && c < this.cols && blocked[r * this.cols + c] === 0) return r * this.cols + c;
         }
       }
     }
     return cell;
   }
 
-  private clearLine(a: Point, b: Point): boolean {
+  /** True when a straight walk from a to b keeps clear of every gondola. */
+  clearLine(a: Point, b: Point): boolean {
     const steps = Math.ceil(dist(a, b) / (ROUTE_CELL_M / 2));
     for (let i = 1; i < steps; i++) {
       const t = i / steps;
@@ -132,24 +142,42 @@ export class Router {
     return true;
   }
 
-  /** Waypoints from a to b (a excluded, b included), avoiding gondolas. */
-  route(a: Point, b: Point): Point[] {
-    if (this.clearLine(a, b)) return [b];
-    const from = this.nearestFree(this.cellOf(a));
-    const to = this.nearestFree(this.cellOf(b));
+  /**
+   * Waypoints from a to b (a excluded, b included), avoiding gondolas and, when
+   * given, people standing at `avoid`, kept `clearM` away; a leg starting or
+   * ending closer than that to someone (a neighbour at a shelf) may not come
+   * closer than its ends are.
+   */
+  route(a: Point, b: Point, avoid: readonly Point[] = [], clearM = 0): Point[] {
+    if (avoid.length === 0) return this.routeIn(a, b, this.blocked, (x, y) => this.clearLine(x, y), true);
+    const blocked = this.blocked.slice();
+    for (let cell = 0; cell < blocked.length; cell++) {
+      const q = this.centre(cell % this.cols, Math.floor(cell / this.cols));
+      if (avoid.some((o) => dist(o, q) < clearM + ROUTE_CELL_M / 2)) blocked[cell] = 1;
+    }
+    const clear = (x: Point, y: Point): boolean => this.clearLine(x, y) && avoid.every((o) => segmentDist(o, x, y) >= Math.min(clearM, dist(o, x), dist(o, y)) - 1e-9);
+    return this.routeIn(a, b, blocked, clear, false);
+  }
+
+  private routeIn(a: Point, b: Point, blocked: Uint8Array, clear: (x: Point, y: Point) => boolean, cached: boolean): Point[] {
+    if (clear(a, b)) return [b];
+    const from = this.nearestFree(this.cellOf(a), blocked);
+    const to = this.nearestFree(this.cellOf(b), blocked);
     const key = `${from}:${to}`;
-    let cells = this.cache.get(key);
+    let cells = cached ? this.cache.get(key) : undefined;
     if (cells === undefined) {
-      cells = this.astar(from, to);
-      if (this.cache.size >= ROUTE_CACHE_ENTRIES_MAX) this.cache.clear();
-      this.cache.set(key, cells);
+      cells = this.astar(from, to, blocked);
+      if (cached) {
+        if (this.cache.size >= ROUTE_CACHE_ENTRIES_MAX) this.cache.clear();
+        this.cache.set(key, cells);
+      }
     }
     const pts = [a, ...cells, b];
     // String-pulling: keep only waypoints needed for line of sight.
     const out: Point[] = [];
     let anchor = a;
     for (let i = 1; i < pts.length - 1; i++) {
-      if (!this.clearLine(anchor, pts[i + 1]!)) {
+      if (!clear(anchor, pts[i + 1]!)) {
         out.push(pts[i]!);
         anchor = pts[i]!;
       }
@@ -158,7 +186,7 @@ export class Router {
     return out;
   }
 
-  private astar(from: number, to: number): Point[] {
+  private astar(from: number, to: number, blocked: Uint8Array): Point[] {
     const n = this.cols * this.rows;
     const g = new Float64Array(n).fill(Infinity);
     const prev = new Int32Array(n).fill(-1);
@@ -179,7 +207,7 @@ export class Router {
           const c = c0 + dc;
           if ((dr === 0 && dc === 0) || r < 0 || c < 0 || r >= this.rows || c >= this.cols) continue;
           const nb = r * this.cols + c;
-          if (this.blocked[nb] === 1) continue;
+          if (blocked[nb] === 1) continue;
           const cost = g[cell]! + (dr !== 0 && dc !== 0 ? Math.SQRT2 : 1);
           if (cost < g[nb]!) {
             g[nb] = cost;

@@ -11,6 +11,8 @@ import type { ShopperIdentity } from './population.js';
 import { basketOf, type GroundTruth, type TruthSession } from './truth.js';
 import type { Item } from './world.js';
 import { runAction } from './actions.js';
+import { arrivalSpot } from './queue.js';
+import { closestBetween, intrudes, PERSONAL_SPACE_M, planAt, YIELD_RETRIES_MAX, type Plan } from './spacing.js';
 
 export interface Person {
   id: string;
@@ -28,6 +30,8 @@ export interface Person {
   standing: Point | null;
   waitingOn: string | null;
   crowdRetries: number;
+  /** Times this person has stood still for someone in the way of their next walk. */
+  yieldRetries: number;
 }
 
 export interface Group {
@@ -46,8 +50,19 @@ export interface Group {
 export const SYNC_WAIT_MS_MAX = 90_000;
 /** Two shoppers at a shelf keep at least this distance unless a scenario puts them together, m. */
 export const STAND_GAP_M = 0.6;
-/** The same for companions and for pairs a scenario puts at one shelf on purpose, m. */
-export const STAND_GAP_CLOSE_M = 0.4;
+/** The same for companions and for pairs a scenario puts at one shelf on purpose: side by side, m. */
+export const STAND_GAP_CLOSE_M = PERSONAL_SPACE_M;
+/** Spots along a shelf face for whoever reaches into it, m from straight in front of the facing. */
+const REACH_SLOTS_M = [0, 0.5, -0.5, 0.8, -0.8];
+/**
+ * A companion who does not reach stands further along the face, m from straight
+ * in front of the facing. Not a step behind: that row would close the 1.4 m aisle.
+ */
+const NEAR_SLOTS_M = [1.0, -1.0, 1.5, -1.5, 2.0, -2.0];
+/** Walkers route this far around people standing still (personal space plus the routing grid's slack), m. */
+const ROUTE_AROUND_M = PERSONAL_SPACE_M + 0.1;
+/** Sideways shifts of a walker's lane tried when the way is blocked, m. */
+const SIDESTEP_M = [0.6, 1.0];
 /** A shopper finding a shelf crowded waits this long before looking again, ms. */
 export const CROWD_RETRY_MS = 2000;
 /** Looks before squeezing in anyway. */
@@ -68,6 +83,8 @@ export class People {
   readonly gateQueue = new Map<string, Person[]>();
   readonly txToGroup = new Map<string, Group>();
   readonly events: GroundTruth['events'] = [];
+  /** Walks taken although they pass closer than PERSONAL_SPACE_M (the bounded yield ran out). */
+  spaceViolations = 0;
   private active_: Person[] = [];
   private doneCount = 0;
   private txCounter = 0;
@@ -172,7 +189,7 @@ export class People {
       if (g.pair !== null) actions.push(...pairActions(ctx, g.pair));
       actions.push(...shoppingActions(g.pair !== null ? list.slice(0, 1) : list, g.key, people, m), ...exitActions(g.key, m, people));
       const out = gatePoints(this.engine.cfg.store, g.entryGate).outside;
-      const p: Person = { id: `p${g.index}.${m}`, group, index: m, speedMps, actions, ai: 0, pathPts: [out], pathTs: [g.arrivalTs], holding: [], started: false, done: false, token: 0, standing: null, waitingOn: null, crowdRetries: 0 };
+      const p: Person = { id: `p${g.index}.${m}`, group, index: m, speedMps, actions, ai: 0, pathPts: [out], pathTs: [g.arrivalTs], holding: [], started: false, done: false, token: 0, standing: null, waitingOn: null, crowdRetries: 0, yieldRetries: 0 };
       group.members.push(p);
       truth.personIds.push(p.id);
       this.persons.push(p);
@@ -190,6 +207,10 @@ export class People {
     if (token !== p.token || p.done) return;
     if (!p.started) {
       p.started = true;
+      const at = arrivalSpot(this, p, t);
+      p.pathPts = [at];
+      p.pathTs = [t];
+      p.standing = at;
       this.active_.push(p);
     }
     if (p.waitingOn !== null) this.leaveBarrier(p);
@@ -230,21 +251,11 @@ export class People {
   }
 
   position(p: Person, t: number): Point {
-    const ts = p.pathTs;
-    const pts = p.pathPts;
-    const last = ts.length - 1;
-    if (t >= ts[last]!) return pts[last]!;
-    let i = last;
-    while (i > 0 && ts[i - 1]! > t) i--;
-    if (i === 0) return pts[0]!;
-    const a = pts[i - 1]!;
-    const b = pts[i]!;
-    const f = (t - ts[i - 1]!) / (ts[i]! - ts[i - 1]!);
-    return { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
+    return planAt({ pts: p.pathPts, ts: p.pathTs }, t);
   }
 
-  /** Sets a walking path from the current position; returns the arrival time. */
-  walk(p: Person, t: number, waypoints: Point[]): number {
+  /** A walking plan along waypoints from where `p` is at `t`. */
+  planFor(p: Person, t: number, waypoints: readonly Point[]): Plan & { pts: Point[]; ts: number[] } {
     let cur = this.position(p, t);
     const pts = [cur];
     const ts = [t];
@@ -255,29 +266,109 @@ export class People {
       ts.push(ts[ts.length - 1]! + (d / p.speedMps) * 1000);
       cur = w;
     }
-    p.pathPts = pts;
-    p.pathTs = ts;
-    p.standing = cur;
-    return Math.round(ts[ts.length - 1]!);
+    return { pts, ts };
+  }
+
+  /**
+   * True when the plan keeps personal space from everyone else's plan from `t` on.
+   * Someone `appearing` (arriving at the store) has no earlier distance to keep.
+   */
+  clear(p: Person, plan: Plan, t: number, appearing = false): boolean {
+    return this.active_.every((o) => o === p || o.done || !intrudes(plan, { pts: o.pathPts, ts: o.pathTs }, t, appearing));
+  }
+
+  /**
+   * Walks to `to` (along the gondola-avoiding route when `routed`, else straight),
+   * or around people standing still if that way is blocked; returns the arrival
+   * time. Null when every way comes too close to someone: the caller stands still
+   * and tries again. After YIELD_RETRIES_MAX tries the way that comes least close
+   * is taken anyway and counted in spaceViolations.
+   */
+  go(p: Person, t: number, to: Point, routed: boolean): number | null {
+    const from = this.position(p, t);
+    const first = this.planFor(p, t, routed ? this.router.route(from, to) : [to]);
+    const tried: { pts: Point[]; ts: number[] }[] = [];
+    for (const ways of this.ways(p, t, from, to, routed)) {
+      const candidate = ways === null ? first : this.planFor(p, t, ways);
+      if (this.clear(p, candidate, t)) {
+        p.yieldRetries = 0;
+        return this.setPlan(p, candidate);
+      }
+      tried.push(candidate);
+    }
+    if (p.yieldRetries < YIELD_RETRIES_MAX) {
+      p.yieldRetries++;
+      return null;
+    }
+    // Out of patience: the way that comes least close to anyone.
+    this.spaceViolations++;
+    p.yieldRetries = 0;
+    const gapOf = (plan: Plan): number => this.active_.reduce((m, o) => (o === p || o.done ? m : Math.min(m, closestBetween(plan, { pts: o.pathPts, ts: o.pathTs }, t))), Infinity);
+    const gaps = tried.map(gapOf);
+    return this.setPlan(p, tried[gaps.indexOf(Math.max(...gaps))] ?? first);
+  }
+
+  /**
+   * Ways to `to`, tried in order (null: the plain way): the plain way, a route
+   * around people standing still, then a lane shifted sideways (passing a row of
+   * people at a shelf a step further out), then a step aside first.
+   */
+  private *ways(p: Person, t: number, from: Point, to: Point, routed: boolean): Generator<Point[] | null> {
+    yield null;
+    const standingStill = this.active_.filter((o) => o !== p && !o.done && o.pathTs[o.pathTs.length - 1]! <= t).map((o) => o.pathPts[o.pathPts.length - 1]!);
+    yield this.router.route(from, to, standingStill, ROUTE_AROUND_M);
+    const len = dist(from, to);
+    if (len < 1e-6) return;
+    const n = { x: -(to.y - from.y) / len, y: (to.x - from.x) / len };
+    for (const d of SIDESTEP_M) {
+      for (const sign of [1, -1]) {
+        const a = { x: from.x + n.x * d * sign, y: from.y + n.y * d * sign };
+        const b = { x: to.x + n.x * d * sign, y: to.y + n.y * d * sign };
+        if (!this.onFloorClear(a) || !this.router.clearLine(from, a)) continue;
+        if (this.onFloorClear(b) && this.router.clearLine(a, b) && this.router.clearLine(b, to)) yield [a, b, to];
+        yield [a, ...(routed ? this.router.route(a, to) : [to])];
+      }
+    }
+  }
+
+  /** On the floor and out of gondola footprints. */
+  private onFloorClear(q: Point): boolean {
+    const { widthM, depthM } = this.engine.cfg.store.floor;
+    return q.x > 0.2 && q.y > 0.2 && q.x < widthM - 0.2 && q.y < depthM - 0.2 && !this.router.insideGondola(q, 0.2);
+  }
+
+  /** Sets a walking path from the current position with no spacing check; returns the arrival time. */
+  walk(p: Person, t: number, waypoints: Point[]): number {
+    return this.setPlan(p, this.planFor(p, t, waypoints));
+  }
+
+  setPlan(p: Person, plan: { pts: Point[]; ts: number[] }): number {
+    p.pathPts = plan.pts;
+    p.pathTs = plan.ts;
+    p.standing = plan.pts[plan.pts.length - 1]!;
+    return Math.round(plan.ts[plan.ts.length - 1]!);
   }
 
   /**
    * A free spot in front of a facing within reach, at least STAND_GAP_M from anyone
    * else's spot; null when the shelf is crowded (unless `force`, which takes the
-   * least crowded spot).
+   * least crowded spot). A companion who will not reach (`near`) first looks
+   * further along the face or a step behind, beside the one who reaches.
    */
-  standFor(p: Person, facing: number, force: boolean, close: boolean): Point | null {
+  standFor(p: Person, facing: number, force: boolean, close: boolean, near = false): Point | null {
     const store = this.engine.cfg.store;
     const { plates, centre } = this.facingCentre(facing);
     const gondola = this.gondolaOfPlate.get(plates[0]!.id)!;
     // Companions and deliberately paired shoppers may stand closer than strangers.
     const others = this.active_.filter((o) => o !== p && !o.done && o.standing !== null).map((o) => ({ at: o.standing!, gapM: close || o.group === p.group ? STAND_GAP_CLOSE_M : STAND_GAP_M }));
+    const reach = REACH_SLOTS_M.map((slot) => ({ q: standPoint(store, gondola, centre, slot), needsReach: slot !== 0 }));
+    const beside = NEAR_SLOTS_M.map((slot) => ({ q: standPoint(store, gondola, centre, slot), needsReach: false }));
     let best: Point | null = null;
     let bestGap = -Infinity;
-    for (const slot of [0, 0.45, -0.45, 0.8, -0.8]) {
-      const q = standPoint(store, gondola, centre, slot);
+    for (const { q, needsReach } of near ? [...beside, ...reach] : reach) {
       // Every plate the facing rests on must be within reach (with a margin for position noise).
-      if (slot !== 0 && plates.some((pl) => dist(q, pl) > store.reachM - 0.1)) continue;
+      if (needsReach && plates.some((pl) => dist(q, pl) > store.reachM - 0.1)) continue;
+      if (!needsReach && (this.router.insideGondola(q, 0.3) || q.x < 0.2 || q.y < 0.2 || q.x > store.floor.widthM - 0.2 || q.y > store.floor.depthM - 0.2)) continue;
       const gap = others.reduce((m, o) => Math.min(m, dist(o.at, q) - o.gapM), Infinity);
       if (gap >= 0) return q;
       if (gap > bestGap) {

@@ -11,8 +11,11 @@ import { REACH_MS, type Facing } from './world.js';
 export type Action =
   | { k: 'walk'; to: Point; direct: boolean }
   | { k: 'walkToGate'; where: 'at' | 'outside' | 'inside'; exit: boolean; lateralM: number }
-  /** `unlessInReach`: stay put when every plate of the facing is already within reach. */
-  | { k: 'walkToFacing'; facing: number; close?: boolean; unlessInReach?: boolean }
+  /**
+   * `unlessInReach`: stay put when every plate of the facing is already within reach.
+   * `near`: a companion who will not reach stands beside, not necessarily within reach.
+   */
+  | { k: 'walkToFacing'; facing: number; close?: boolean; unlessInReach?: boolean; near?: boolean }
   /** Step aside to a free spot just inside the entry gate (spots.ts). */
   | { k: 'walkToEntrySpot' }
   | { k: 'wait'; ms: number }
@@ -111,7 +114,7 @@ export function shoppingActions(list: readonly Stop[], groupKey: string, people:
   const out: Action[] = [];
   const later: Action[] = [];
   list.forEach((st, s) => {
-    out.push({ k: 'walkToFacing', facing: st.facing });
+    out.push(people > 1 && st.picker !== self ? { k: 'walkToFacing', facing: st.facing, near: true } : { k: 'walkToFacing', facing: st.facing });
     if (people > 1) out.push({ k: 'sync', key: `${groupKey}:s${s}:at`, n: people });
     if (st.picker === self) {
       out.push({ k: 'wait', ms: st.dwellMs });

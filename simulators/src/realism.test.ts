@@ -83,7 +83,9 @@ describe('after the entry gate', () => {
             checked++;
             const d = dist(at[i]!, at[j]!);
             expect(d).toBeGreaterThan(0.3);
-            expect(d).toBeLessThan(1.5);
+            // Four side by side at personal space (spacing.ts) span 1.8 m; strangers
+            // crowding the entry area (eight families at once) push one a step further.
+            expect(d).toBeLessThan(2.2);
           }
         }
       }

@@ -20,7 +20,7 @@ const ENTRY_SPOT_SPREAD_M = 1.0;
 /** People clear the doorway for whoever comes next: no spot closer than this to the gate, metres. */
 const ENTRY_SPOT_DOOR_CLEAR_M = 1.3;
 /** Companions stand this far apart from each other, metres (above STAND_GAP_CLOSE_M). */
-const COMPANION_SPACING_M = 0.5;
+const COMPANION_SPACING_M = 0.6;
 /** Directions tried around each placed companion. */
 const COMPANION_DIRECTIONS = 8;
 /** Spots kept this far from walls and gondola footprints, metres. */
