@@ -52,6 +52,12 @@ export class ShelfPlates {
   /** Set by restoreLevel: the first full window must not overwrite the restored baseline. */
   private readonly keepBaseline: Uint8Array;
   readonly lastValue: Float64Array;
+  /**
+   * Set when an early (short-window) decision moved the baseline to the level seen
+   * then; the plate stays active until the full window confirms it. A level that
+   * then moves on by more than reportG is a new change against that baseline.
+   */
+  readonly provisional: Uint8Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
   busy = 0;
@@ -78,6 +84,7 @@ export class ShelfPlates {
     this.warmLeft = new Int32Array(count).fill(th.warmupSamples);
     this.keepBaseline = new Uint8Array(count);
     this.lastValue = new Float64Array(count).fill(NaN);
+    this.provisional = new Uint8Array(count);
   }
 
   /** Window mean in absolute grams (NaN before the first sample). */
@@ -92,6 +99,40 @@ export class ShelfPlates {
     if (n < 2) return Infinity;
     const m = this.sum[i]! / n;
     return Math.sqrt(Math.max(0, this.sumSq[i]! / n - m * m));
+  }
+
+  /** Mean of the last `earlySamples` readings in absolute grams (NaN before a full window). */
+  earlyMean(i: number): number {
+    const n = this.th.earlySamples;
+    if (this.fill[i]! < this.w) return NaN;
+    let s = 0;
+    for (let k = 1; k <= n; k++) s += this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]!;
+    return this.offset[i]! + s / n;
+  }
+
+  /**
+   * Has an active plate been calm over the short early window, long enough after
+   * its departure that a reach is over? Only a candidate: the shelf detector asks
+   * product inference whether the level is unambiguous before deciding on it.
+   */
+  earlyStable(i: number, ts: number): boolean {
+    if (this.th.earlySamples === 0 || this.status[i] !== PLATE_ACTIVE || this.provisional[i] === 1 || this.fill[i]! < this.w) return false;
+    if (ts - this.activeStartTs[i]! < this.th.minEventMs) return false;
+    const n = this.th.earlySamples;
+    const m = this.earlyMean(i) - this.offset[i]!;
+    let ss = 0;
+    for (let k = 1; k <= n; k++) {
+      const d = this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m;
+      ss += d * d;
+    }
+    return Math.sqrt(ss / n) <= this.th.stableSigmaG * this.noiseScale(i);
+  }
+
+  /** An early decision was taken at `level`: measure later changes from it, keep waiting for the full window. */
+  acceptProvisional(i: number, level: number, ts: number): void {
+    this.baseline[i] = level;
+    this.provisional[i] = 1;
+    this.settledTs[i] = ts;
   }
 
   /** How much noisier than its datasheet this plate is (>= 1). */
@@ -129,6 +170,7 @@ export class ShelfPlates {
   /** Accept the current level as the new baseline and return the plate to idle. */
   rezero(i: number): void {
     if (this.status[i] !== PLATE_IDLE) this.busy--;
+    this.provisional[i] = 0;
     this.status[i] = PLATE_IDLE;
     const m = this.mean(i);
     if (!Number.isNaN(m)) this.baseline[i] = m;
@@ -217,8 +259,9 @@ export class ShelfPlates {
         this.settledTs[i] = ts;
         this.settledLevel[i] = this.mean(i);
       } else {
-        // A touch: nothing moved. Keep the baseline (drift tracking absorbs the rest).
+        // A touch, or an early decision confirmed: nothing moved. Keep the baseline (drift tracking absorbs the rest).
         this.status[i] = PLATE_IDLE;
+        this.provisional[i] = 0;
         this.busy--;
       }
     } else if (st === PLATE_IDLE) {
