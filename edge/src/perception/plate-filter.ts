@@ -58,6 +58,8 @@ export class ShelfPlates {
    * then moves on by more than reportG is a new change against that baseline.
    */
   readonly provisional: Uint8Array;
+  /** How far the full window may move from a provisional level and still confirm it, grams. */
+  readonly provisionalToleranceG: Float64Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
   busy = 0;
@@ -85,6 +87,7 @@ export class ShelfPlates {
     this.keepBaseline = new Uint8Array(count);
     this.lastValue = new Float64Array(count).fill(NaN);
     this.provisional = new Uint8Array(count);
+    this.provisionalToleranceG = new Float64Array(count);
   }
 
   /** Window mean in absolute grams (NaN before the first sample). */
@@ -128,10 +131,23 @@ export class ShelfPlates {
     return Math.sqrt(ss / n) <= this.th.stableSigmaG * this.noiseScale(i);
   }
 
+  /**
+   * Largest distance of any reading in the full window from the early mean, grams.
+   * A settling swing decays, so what it did over the last window bounds how far the
+   * early mean can still be from where the plate comes to rest.
+   */
+  earlySpreadG(i: number): number {
+    const m = this.earlyMean(i) - this.offset[i]!;
+    let dev = 0;
+    for (let k = 0; k < this.fill[i]!; k++) dev = Math.max(dev, Math.abs(this.ring[i * this.w + k]! - m));
+    return dev;
+  }
+
   /** An early decision was taken at `level`: measure later changes from it, keep waiting for the full window. */
-  acceptProvisional(i: number, level: number, ts: number): void {
+  acceptProvisional(i: number, level: number, ts: number, toleranceG: number): void {
     this.baseline[i] = level;
     this.provisional[i] = 1;
+    this.provisionalToleranceG[i] = toleranceG;
     this.settledTs[i] = ts;
   }
 
@@ -253,7 +269,10 @@ export class ShelfPlates {
     if (st === PLATE_ACTIVE) {
       // A hand pressing smoothly can look stable at the top of its press: a real
       // take or put lasts longer than that, so an early calm is not the end.
-      if (Math.abs(d) > this.reportG(i)) {
+      if (this.provisional[i] === 1 && Math.abs(d) <= this.provisionalToleranceG[i]!) {
+        // The early decision allowed for this much swing: confirmed, at the better level.
+        this.rezero(i);
+      } else if (Math.abs(d) > this.reportG(i)) {
         if (ts - this.activeStartTs[i]! < th.minEventMs) return;
         this.status[i] = PLATE_SETTLED;
         this.settledTs[i] = ts;

@@ -13,6 +13,9 @@ import type { LoadCellWeight, Shelf } from '@tebura/contract';
 import { PLATE_ACTIVE, PLATE_IDLE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
 import { plateThresholds, type PerceptionTuning } from './tuning.js';
 
+/** A provisional level is confirmed when the full window lands within this many early sigmas of it. */
+const EARLY_TOLERANCE_SIGMAS = 2;
+
 export interface ShelfEvent {
   /** Stable across replays of the same packets. */
   eventId: string;
@@ -148,9 +151,16 @@ export class ShelfEventDetector {
     out.push(...events);
     for (let i = a; i < b; i++) {
       if (p.status[i] === PLATE_SETTLED) p.rezero(i);
-      else p.acceptProvisional(i, level(i), ts);
+      // What the gate allowed for (two early sigmas) is not a new change when the full window comes.
+      else p.acceptProvisional(i, level(i), ts, EARLY_TOLERANCE_SIGMAS * this.earlyNoiseG(i));
     }
     return true;
+  }
+
+  /** One plate's noise on the early window (see makeEvent). */
+  private earlyNoiseG(i: number): number {
+    const p = this.plates;
+    return Math.max(p.th.stableSigmaG * p.noiseScale(i), p.earlySpreadG(i) / 2);
   }
 
   private emitRun(a: number, b: number, out: ShelfEvent[]): void {
@@ -206,12 +216,13 @@ export class ShelfEventDetector {
       trace.push({ plateId, ts: earlyTs ?? p.settledTs[i]!, grams: p.baseline[i]! + plateDeltasG[k]! });
     });
     // Difference of two window means per plate; the baseline is itself filtered. An early
-    // window's mean can still carry the tail of the settling swing, up to its stability
-    // bound (stableSigmaG) per plate, so it counts that as its noise instead.
+    // window's mean can still carry the tail of the settling swing: half the largest
+    // distance from it over the full window is its noise (the gate allows two sigmas),
+    // and at least the stability bound.
     const noiseG =
       earlyDeltas === undefined
         ? p.th.noiseG * Math.sqrt((2 * idx.length) / p.th.windowSamples)
-        : Math.sqrt(idx.reduce((s, i) => s + (p.th.stableSigmaG * p.noiseScale(i)) ** 2, 0));
+        : Math.sqrt(idx.reduce((s, i) => s + this.earlyNoiseG(i) ** 2, 0));
     return {
       eventId: `${this.shelf.loadCell.deviceId}:${Math.round(endTs)}:${plateIds[0]}`,
       shelfId: this.shelf.id,
