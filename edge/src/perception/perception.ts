@@ -132,8 +132,10 @@ export class StorePerception implements Perception {
    * near-equal weights wait for the full window's resolution.
    */
   private unambiguous(e: ShelfEvent): boolean {
-    const { inference, tuning } = this.ctx;
-    const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG })[0];
+    const { inference, tuning, hints } = this.ctx;
+    // Same evidence as fusion's decision: a shelf camera's hint tells equal weights apart.
+    const hintFactor = hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
+    const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor })[0];
     if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return false;
     return inference.fitZ(best.items, e.deltaG, e.noiseG) <= EARLY_FIT_Z_MAX;
   }

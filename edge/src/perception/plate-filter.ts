@@ -132,14 +132,15 @@ export class ShelfPlates {
   }
 
   /**
-   * Largest distance of any reading in the full window from the early mean, grams.
-   * A settling swing decays, so what it did over the last window bounds how far the
+   * Largest distance of the last `earlySpreadSamples` readings from the early mean, grams.
+   * A settling swing decays, so what it did over that lookback bounds how far the
    * early mean can still be from where the plate comes to rest.
    */
   earlySpreadG(i: number): number {
     const m = this.earlyMean(i) - this.offset[i]!;
+    const n = Math.min(this.fill[i]!, this.th.earlySpreadSamples);
     let dev = 0;
-    for (let k = 0; k < this.fill[i]!; k++) dev = Math.max(dev, Math.abs(this.ring[i * this.w + k]! - m));
+    for (let k = 1; k <= n; k++) dev = Math.max(dev, Math.abs(this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m));
     return dev;
   }
 

@@ -14,6 +14,8 @@ export interface PerceptionTuning {
    * unambiguous (see shelf-events.ts); 0 turns early decisions off.
    */
   earlyWindowMs: number;
+  /** The early level's uncertainty is half the largest swing over this much recent data (plate-filter.ts). */
+  earlySpreadMs: number;
   /** ... unambiguous: the best (sku, count) at least this probable with the early window's wider noise. */
   earlyConfidenceMin: number;
   /** Stable when the window's standard deviation is at most this many noise sigmas. */
@@ -92,6 +94,7 @@ export interface PerceptionTuning {
 export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   stableWindowMs: 350,
   earlyWindowMs: 100,
+  earlySpreadMs: 200,
   earlyConfidenceMin: 0.99,
   stableSigmas: 2,
   departSigmas: 5,
@@ -136,6 +139,8 @@ export interface PlateThresholds {
   windowSamples: number;
   /** Readings in the early window; 0 when early decisions are off. */
   earlySamples: number;
+  /** Readings whose swing bounds the early level's uncertainty (at least earlySamples, at most the window). */
+  earlySpreadSamples: number;
   stableSigmaG: number;
   departG: number;
   reportG: number;
@@ -152,6 +157,7 @@ export function plateThresholds(profile: LoadCellProfile, t: PerceptionTuning): 
   return {
     windowSamples,
     earlySamples: t.earlyWindowMs <= 0 ? 0 : Math.min(windowSamples, Math.max(3, Math.round((t.earlyWindowMs * profile.sampleRateHz) / 1000))),
+    earlySpreadSamples: Math.min(windowSamples, Math.max(3, Math.round((Math.max(t.earlySpreadMs, t.earlyWindowMs) * profile.sampleRateHz) / 1000))),
     stableSigmaG: t.stableSigmas * noiseG,
     departG: Math.max(t.departSigmas * noiseG, t.departMinG),
     reportG: Math.max(t.reportSigmas * noiseG, t.reportMinG),
