@@ -93,7 +93,7 @@ export interface PerceptionTuning {
 
 export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   stableWindowMs: 350,
-  earlyWindowMs: 100,
+  earlyWindowMs: 67,
   earlySpreadMs: 200,
   earlyConfidenceMin: 0.99,
   stableSigmas: 2,
