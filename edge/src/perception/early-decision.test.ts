@@ -55,7 +55,9 @@ describe('early shelf decisions', () => {
     const ev = run([pick, { at: pick.at + 36 + 30, deltaG: -60, handSamples: 30 }], () => true);
     expect(ev).toHaveLength(2);
     expect(ev[0]!.early).toBe(true);
-    expect(Math.abs(ev[0]!.deltaG - -105)).toBeLessThan(4);
+    // The early level may be off by what its noise allows; the second change is measured
+    // from that level, so the error is not charged twice and the sum is right.
+    expect(Math.abs(ev[0]!.deltaG - -105)).toBeLessThan(2 * ev[0]!.noiseG);
     expect(Math.abs(ev[0]!.deltaG + ev[1]!.deltaG - -165)).toBeLessThan(4);
   });
 });
