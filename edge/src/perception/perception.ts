@@ -19,6 +19,9 @@ import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
 /** Deferred shopper decisions are re-examined at most this often (device time). */
 const RETRY_PERIOD_MS = 200;
 
+/** An early event must fit its best (sku, count) within this many standard deviations. */
+const EARLY_FIT_Z_MAX = 2;
+
 /** settle() callers waiting at once; beyond it a new waiter resolves at once. */
 export const SETTLE_WAITERS_MAX = 1024;
 
@@ -49,7 +52,7 @@ export class StorePerception implements Perception {
     const plates = new Map<string, { x: number; y: number }>();
     for (const g of layout.gondolas) {
       for (const sh of g.shelves) {
-        this.detectors.set(sh.loadCell.deviceId, new ShelfEventDetector(sh, tuning));
+        this.detectors.set(sh.loadCell.deviceId, new ShelfEventDetector(sh, tuning, (e) => this.unambiguous(e)));
         for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y });
       }
     }
@@ -121,6 +124,20 @@ export class StorePerception implements Perception {
       retryDeferred(ctx);
       if (this.waiters.length > 0) this.checkWaiters();
     }
+  }
+
+  /**
+   * May an event measured on the early window be decided now? Only when its weight
+   * names one (sku, count) beyond doubt even with the early window's wider noise;
+   * near-equal weights wait for the full window's resolution.
+   */
+  private unambiguous(e: ShelfEvent): boolean {
+    const { inference, tuning, hints } = this.ctx;
+    // Same evidence as fusion's decision: a shelf camera's hint tells equal weights apart.
+    const hintFactor = hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
+    const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor })[0];
+    if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return false;
+    return inference.fitZ(best.items, e.deltaG, e.noiseG) <= EARLY_FIT_Z_MAX;
   }
 
   onHints(msg: ProductHints): void {
@@ -211,7 +228,13 @@ export class StorePerception implements Perception {
   }
 
   stats(): Record<string, number> {
-    return { ...this.ctx.stats, tracks: this.ctx.tracker.tracks().length, orphans: this.ctx.bindings.orphans.length, settleLookBackExhausted: this.settleClock.lookBackExhausted };
+    return { ...this.ctx.stats, tracks: this.ctx.tracker.tracks().length, orphans: this.ctx.bindings.orphans.length, settleLookBackExhausted: this.settleClock.lookBackExhausted, earlyEvents: this.earlyEvents() };
+  }
+
+  private earlyEvents(): number {
+    let n = 0;
+    for (const det of this.detectors.values()) n += det.earlyEvents;
+    return n;
   }
 
   private retire(t: Track, ts: number): void {

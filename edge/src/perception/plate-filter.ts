@@ -52,6 +52,14 @@ export class ShelfPlates {
   /** Set by restoreLevel: the first full window must not overwrite the restored baseline. */
   private readonly keepBaseline: Uint8Array;
   readonly lastValue: Float64Array;
+  /**
+   * Set when an early (short-window) decision moved the baseline to the level seen
+   * then; the plate stays active until the full window confirms it. A level that
+   * then moves on by more than reportG is a new change against that baseline.
+   */
+  readonly provisional: Uint8Array;
+  /** How far the full window may move from a provisional level and still confirm it, grams. */
+  readonly provisionalToleranceG: Float64Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
   busy = 0;
@@ -78,6 +86,8 @@ export class ShelfPlates {
     this.warmLeft = new Int32Array(count).fill(th.warmupSamples);
     this.keepBaseline = new Uint8Array(count);
     this.lastValue = new Float64Array(count).fill(NaN);
+    this.provisional = new Uint8Array(count);
+    this.provisionalToleranceG = new Float64Array(count);
   }
 
   /** Window mean in absolute grams (NaN before the first sample). */
@@ -92,6 +102,54 @@ export class ShelfPlates {
     if (n < 2) return Infinity;
     const m = this.sum[i]! / n;
     return Math.sqrt(Math.max(0, this.sumSq[i]! / n - m * m));
+  }
+
+  /** Mean of the last `earlySamples` readings in absolute grams (NaN before a full window). */
+  earlyMean(i: number): number {
+    const n = this.th.earlySamples;
+    if (this.fill[i]! < this.w) return NaN;
+    let s = 0;
+    for (let k = 1; k <= n; k++) s += this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]!;
+    return this.offset[i]! + s / n;
+  }
+
+  /**
+   * Has an active plate been calm over the short early window, long enough after
+   * its departure that a reach is over? Only a candidate: the shelf detector asks
+   * product inference whether the level is unambiguous before deciding on it.
+   */
+  earlyStable(i: number, ts: number): boolean {
+    if (this.th.earlySamples === 0 || this.status[i] !== PLATE_ACTIVE || this.provisional[i] === 1 || this.fill[i]! < this.w) return false;
+    if (ts - this.activeStartTs[i]! < this.th.minEventMs) return false;
+    const n = this.th.earlySamples;
+    const m = this.earlyMean(i) - this.offset[i]!;
+    let ss = 0;
+    for (let k = 1; k <= n; k++) {
+      const d = this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m;
+      ss += d * d;
+    }
+    return Math.sqrt(ss / n) <= this.th.stableSigmaG * this.noiseScale(i);
+  }
+
+  /**
+   * Largest distance of the last `earlySpreadSamples` readings from the early mean, grams.
+   * A settling swing decays, so what it did over that lookback bounds how far the
+   * early mean can still be from where the plate comes to rest.
+   */
+  earlySpreadG(i: number): number {
+    const m = this.earlyMean(i) - this.offset[i]!;
+    const n = Math.min(this.fill[i]!, this.th.earlySpreadSamples);
+    let dev = 0;
+    for (let k = 1; k <= n; k++) dev = Math.max(dev, Math.abs(this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m));
+    return dev;
+  }
+
+  /** An early decision was taken at `level`: measure later changes from it, keep waiting for the full window. */
+  acceptProvisional(i: number, level: number, ts: number, toleranceG: number): void {
+    this.baseline[i] = level;
+    this.provisional[i] = 1;
+    this.provisionalToleranceG[i] = toleranceG;
+    this.settledTs[i] = ts;
   }
 
   /** How much noisier than its datasheet this plate is (>= 1). */
@@ -129,6 +187,7 @@ export class ShelfPlates {
   /** Accept the current level as the new baseline and return the plate to idle. */
   rezero(i: number): void {
     if (this.status[i] !== PLATE_IDLE) this.busy--;
+    this.provisional[i] = 0;
     this.status[i] = PLATE_IDLE;
     const m = this.mean(i);
     if (!Number.isNaN(m)) this.baseline[i] = m;
@@ -211,14 +270,18 @@ export class ShelfPlates {
     if (st === PLATE_ACTIVE) {
       // A hand pressing smoothly can look stable at the top of its press: a real
       // take or put lasts longer than that, so an early calm is not the end.
-      if (Math.abs(d) > this.reportG(i)) {
+      if (this.provisional[i] === 1 && Math.abs(d) <= this.provisionalToleranceG[i]!) {
+        // The early decision allowed for this much swing: confirmed, at the better level.
+        this.rezero(i);
+      } else if (Math.abs(d) > this.reportG(i)) {
         if (ts - this.activeStartTs[i]! < th.minEventMs) return;
         this.status[i] = PLATE_SETTLED;
         this.settledTs[i] = ts;
         this.settledLevel[i] = this.mean(i);
       } else {
-        // A touch: nothing moved. Keep the baseline (drift tracking absorbs the rest).
+        // A touch, or an early decision confirmed: nothing moved. Keep the baseline (drift tracking absorbs the rest).
         this.status[i] = PLATE_IDLE;
+        this.provisional[i] = 0;
         this.busy--;
       }
     } else if (st === PLATE_IDLE) {

@@ -10,8 +10,11 @@
  * mechanical crosstalk (seen in the AiFi data: +-1.5 %), not an item.
  */
 import type { LoadCellWeight, Shelf } from '@tebura/contract';
-import { PLATE_ACTIVE, PLATE_IDLE, ShelfPlates } from './plate-filter.js';
+import { PLATE_ACTIVE, PLATE_IDLE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
 import { plateThresholds, type PerceptionTuning } from './tuning.js';
+
+/** A provisional level is confirmed when the full window lands within this many early sigmas of it. */
+const EARLY_TOLERANCE_SIGMAS = 2;
 
 export interface ShelfEvent {
   /** Stable across replays of the same packets. */
@@ -28,6 +31,8 @@ export interface ShelfEvent {
   endTs: number;
   /** Standard deviation of deltaG due to sensor noise. */
   noiseG: number;
+  /** Decided on the early window; the full window may still add a residual event. */
+  early?: boolean;
   trace: { plateId: string; ts: number; grams: number }[];
 }
 
@@ -41,7 +46,19 @@ export class ShelfEventDetector {
   /** Settled changes too small to be an item. */
   smallChanges = 0;
 
-  constructor(shelf: Shelf, tuning: PerceptionTuning) {
+  /** Events decided on the early window (each also counted as a shelf event). */
+  earlyEvents = 0;
+
+  /**
+   * `earlyGate` says whether an event measured on the early window is unambiguous
+   * enough to decide now (product inference lives outside the detector); without
+   * it every event waits for the full stable window.
+   */
+  constructor(
+    shelf: Shelf,
+    tuning: PerceptionTuning,
+    private readonly earlyGate?: (e: ShelfEvent) => boolean,
+  ) {
     this.shelf = shelf;
     this.tuning = tuning;
     this.plates = new ShelfPlates(shelf.plates.length, plateThresholds(shelf.loadCell, tuning));
@@ -95,7 +112,7 @@ export class ShelfEventDetector {
         j++;
       }
       if (!anyActive) this.emitRun(i, j, out);
-      else this.expireStale(i, j, ts);
+      else if (!this.tryEarly(i, j, ts, out)) this.expireStale(i, j, ts);
       i = j;
     }
   }
@@ -108,23 +125,69 @@ export class ShelfEventDetector {
     }
   }
 
+  /**
+   * Early decision on a run whose active plates are calm over the short window:
+   * emitted only when every event of the run passes the gate; the active plates
+   * then wait, provisionally, for the full window (plate-filter.ts).
+   */
+  private tryEarly(a: number, b: number, ts: number, out: ShelfEvent[]): boolean {
+    const p = this.plates;
+    if (this.earlyGate === undefined || p.th.earlySamples === 0) return false;
+    for (let i = a; i < b; i++) {
+      if (p.provisional[i] === 1) return false;
+      if (p.status[i] !== PLATE_SETTLED && !p.earlyStable(i, ts)) return false;
+    }
+    const level = (i: number): number => (p.status[i] === PLATE_SETTLED ? p.mean(i) : p.earlyMean(i));
+    const events: ShelfEvent[] = [];
+    let small = 0;
+    this.groupRun(a, b, (i) => level(i) - p.baseline[i]!, (group, deltas) => {
+      const e = this.makeEvent(group, deltas, ts);
+      if (Math.abs(e.deltaG) >= this.tuning.eventMinG) events.push(e);
+      else small++;
+    });
+    if (events.length === 0 || !events.every((e) => this.earlyGate!(e))) return false;
+    this.smallChanges += small;
+    this.earlyEvents += events.length;
+    out.push(...events);
+    for (let i = a; i < b; i++) {
+      if (p.status[i] === PLATE_SETTLED) p.rezero(i);
+      // What the gate allowed for (two early sigmas) is not a new change when the full window comes.
+      else p.acceptProvisional(i, level(i), ts, EARLY_TOLERANCE_SIGMAS * this.earlyNoiseG(i));
+    }
+    return true;
+  }
+
+  /** One plate's noise on the early window (see makeEvent). */
+  private earlyNoiseG(i: number): number {
+    const p = this.plates;
+    return Math.max(p.th.stableSigmaG * p.noiseScale(i), p.earlySpreadG(i) / 2);
+  }
+
   private emitRun(a: number, b: number, out: ShelfEvent[]): void {
     const p = this.plates;
+    this.groupRun(a, b, (i) => p.delta(i), (group) => {
+      const e = this.makeEvent(group);
+      if (Math.abs(e.deltaG) >= this.tuning.eventMinG) out.push(e);
+      else this.smallChanges++;
+    });
+    for (let i = a; i < b; i++) p.rezero(i);
+  }
+
+  /** Splits plates a..b-1 into same-sign groups above the crosstalk floor. */
+  private groupRun(a: number, b: number, deltaOf: (i: number) => number, emit: (group: number[], deltas: number[]) => void): void {
     let maxAbs = 0;
-    for (let i = a; i < b; i++) maxAbs = Math.max(maxAbs, Math.abs(p.delta(i)));
+    for (let i = a; i < b; i++) maxAbs = Math.max(maxAbs, Math.abs(deltaOf(i)));
     const floor = maxAbs * this.tuning.crosstalkFraction;
     let group: number[] = [];
+    let deltas: number[] = [];
     let sign = 0;
     const flush = (): void => {
-      if (group.length > 0) {
-        const e = this.makeEvent(group);
-        if (Math.abs(e.deltaG) >= this.tuning.eventMinG) out.push(e);
-        else this.smallChanges++;
-      }
+      if (group.length > 0) emit(group, deltas);
       group = [];
+      deltas = [];
     };
     for (let i = a; i < b; i++) {
-      const d = p.delta(i);
+      const d = deltaOf(i);
       if (Math.abs(d) < floor) {
         flush();
         continue;
@@ -133,26 +196,33 @@ export class ShelfEventDetector {
       if (s !== sign) flush();
       sign = s;
       group.push(i);
+      deltas.push(d);
     }
     flush();
-    for (let i = a; i < b; i++) p.rezero(i);
   }
 
-  private makeEvent(idx: number[]): ShelfEvent {
+  /** An event over plates `idx`; with `earlyDeltas`, measured on the early window at `earlyTs`. */
+  private makeEvent(idx: number[], earlyDeltas?: number[], earlyTs?: number): ShelfEvent {
     const p = this.plates;
     const plateIds = idx.map((i) => this.shelf.plates[i]!.id);
-    const plateDeltasG = idx.map((i) => p.delta(i));
+    const plateDeltasG = earlyDeltas ?? idx.map((i) => p.delta(i));
     const deltaG = plateDeltasG.reduce((s, d) => s + d, 0);
     const startTs = Math.min(...idx.map((i) => p.activeStartTs[i]!));
-    const endTs = Math.max(...idx.map((i) => p.settledTs[i]!));
+    const endTs = earlyTs ?? Math.max(...idx.map((i) => p.settledTs[i]!));
     const trace: ShelfEvent['trace'] = [];
-    for (const i of idx) {
+    idx.forEach((i, k) => {
       const plateId = this.shelf.plates[i]!.id;
       trace.push({ plateId, ts: p.activeStartTs[i]!, grams: p.baseline[i]! });
-      trace.push({ plateId, ts: p.settledTs[i]!, grams: p.mean(i) });
-    }
-    // Difference of two window means per plate; the baseline is itself filtered.
-    const noiseG = p.th.noiseG * Math.sqrt((2 * idx.length) / p.th.windowSamples);
+      trace.push({ plateId, ts: earlyTs ?? p.settledTs[i]!, grams: p.baseline[i]! + plateDeltasG[k]! });
+    });
+    // Difference of two window means per plate; the baseline is itself filtered. An early
+    // window's mean can still carry the tail of the settling swing: half the largest
+    // distance from it over the full window is its noise (the gate allows two sigmas),
+    // and at least the stability bound.
+    const noiseG =
+      earlyDeltas === undefined
+        ? p.th.noiseG * Math.sqrt((2 * idx.length) / p.th.windowSamples)
+        : Math.sqrt(idx.reduce((s, i) => s + this.earlyNoiseG(i) ** 2, 0));
     return {
       eventId: `${this.shelf.loadCell.deviceId}:${Math.round(endTs)}:${plateIds[0]}`,
       shelfId: this.shelf.id,
@@ -164,6 +234,7 @@ export class ShelfEventDetector {
       endTs,
       noiseG,
       trace,
+      ...(earlyDeltas === undefined ? {} : { early: true }),
     };
   }
 }

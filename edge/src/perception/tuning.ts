@@ -8,6 +8,16 @@ import type { LoadCellProfile } from '@tebura/contract';
 export interface PerceptionTuning {
   /** A plate is stable when this much recent data has a small spread (settle latency floor). */
   stableWindowMs: number;
+  /**
+   * Early decision: an active plate calm over this much recent data may be decided
+   * before the full stable window, when product inference finds its change
+   * unambiguous (see shelf-events.ts); 0 turns early decisions off.
+   */
+  earlyWindowMs: number;
+  /** The early level's uncertainty is half the largest swing over this much recent data (plate-filter.ts). */
+  earlySpreadMs: number;
+  /** ... unambiguous: the best (sku, count) at least this probable with the early window's wider noise. */
+  earlyConfidenceMin: number;
   /** Stable when the window's standard deviation is at most this many noise sigmas. */
   stableSigmas: number;
   /** A single sample this many sigmas from the baseline marks the plate active (a hand is there). */
@@ -83,6 +93,9 @@ export interface PerceptionTuning {
 
 export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
   stableWindowMs: 350,
+  earlyWindowMs: 67,
+  earlySpreadMs: 200,
+  earlyConfidenceMin: 0.99,
   stableSigmas: 2,
   departSigmas: 5,
   reportSigmas: 3,
@@ -124,6 +137,10 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
 /** Per-shelf thresholds in grams derived from the device profile. */
 export interface PlateThresholds {
   windowSamples: number;
+  /** Readings in the early window; 0 when early decisions are off. */
+  earlySamples: number;
+  /** Readings whose swing bounds the early level's uncertainty (at least earlySamples, at most the window). */
+  earlySpreadSamples: number;
   stableSigmaG: number;
   departG: number;
   reportG: number;
@@ -139,6 +156,8 @@ export function plateThresholds(profile: LoadCellProfile, t: PerceptionTuning): 
   const windowSamples = Math.max(3, Math.round((t.stableWindowMs * profile.sampleRateHz) / 1000));
   return {
     windowSamples,
+    earlySamples: t.earlyWindowMs <= 0 ? 0 : Math.min(windowSamples, Math.max(3, Math.round((t.earlyWindowMs * profile.sampleRateHz) / 1000))),
+    earlySpreadSamples: Math.min(windowSamples, Math.max(3, Math.round((Math.max(t.earlySpreadMs, t.earlyWindowMs) * profile.sampleRateHz) / 1000))),
     stableSigmaG: t.stableSigmas * noiseG,
     departG: Math.max(t.departSigmas * noiseG, t.departMinG),
     reportG: Math.max(t.reportSigmas * noiseG, t.reportMinG),

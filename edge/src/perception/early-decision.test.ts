@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { Prng } from '@tebura/contract';
+import { fixtureLayout, weightMessages } from './fixtures.js';
+import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
+import { plateSeries, type StepSpec } from './synthetic.js';
+import { DEFAULT_TUNING } from './tuning.js';
+
+const layout = fixtureLayout({ noiseSigmaG: 1, samplesPerMsg: 3 });
+const shelf = layout.gondolas[0]!.shelves[0]!;
+const N = 60 * 8;
+/** After the plates' 2 s warm-up (120 samples). */
+const WARM = 150;
+const T0 = 1_000_000;
+
+function run(steps: StepSpec[], gate?: (e: ShelfEvent) => boolean): ShelfEvent[] {
+  const prng = new Prng(5);
+  const series = shelf.plates.map((_, i) =>
+    plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: 1, steps: i === 2 ? steps.map((s) => ({ ...s, at: s.at + WARM })) : [] }),
+  );
+  const det = new ShelfEventDetector(shelf, DEFAULT_TUNING, gate);
+  const out: ShelfEvent[] = [];
+  for (const m of weightMessages(shelf, T0, series)) det.ingest(m, out);
+  return out;
+}
+
+const pick: StepSpec = { at: 60, deltaG: -105, handSamples: 36, oscillationG: 25 };
+
+describe('early shelf decisions', () => {
+  it('decides an unambiguous pick before the full stable window, once, at the right weight', () => {
+    const full = run([pick]);
+    const early = run([pick], () => true);
+    expect(full).toHaveLength(1);
+    expect(early).toHaveLength(1);
+    expect(early[0]!.early).toBe(true);
+    expect(full[0]!.early).toBeUndefined();
+    // The early window is 100 ms, the full one 350 ms: at least 150 ms sooner.
+    expect(full[0]!.endTs - early[0]!.endTs).toBeGreaterThan(150);
+    expect(Math.abs(early[0]!.deltaG - -105)).toBeLessThan(2 * early[0]!.noiseG);
+  });
+
+  it('waits for the full window when the gate finds the weight ambiguous', () => {
+    const asked: ShelfEvent[] = [];
+    const ev = run([pick], (e) => {
+      asked.push(e);
+      return false;
+    });
+    expect(asked.length).toBeGreaterThan(0);
+    expect(ev).toHaveLength(1);
+    expect(ev[0]!.early).toBeUndefined();
+    expect(Math.abs(ev[0]!.deltaG - -105)).toBeLessThan(2);
+  });
+
+  it('reports a level that moves on after an early decision as its own change, so the two add up to the truth', () => {
+    // A second item goes 0.5 s after the hand left, after the early decision on the first.
+    const ev = run([pick, { at: pick.at + 36 + 30, deltaG: -60, handSamples: 30 }], () => true);
+    expect(ev).toHaveLength(2);
+    expect(ev[0]!.early).toBe(true);
+    // The early level may be off by what its noise allows; the second change is measured
+    // from that level, so the error is not charged twice and the sum is right.
+    expect(Math.abs(ev[0]!.deltaG - -105)).toBeLessThan(2 * ev[0]!.noiseG);
+    expect(Math.abs(ev[0]!.deltaG + ev[1]!.deltaG - -165)).toBeLessThan(4);
+  });
+});
