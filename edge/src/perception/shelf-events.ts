@@ -15,6 +15,12 @@ import { plateThresholds, type PerceptionTuning } from './tuning.js';
 
 /** A provisional level is confirmed when the full window lands within this many early sigmas of it. */
 const EARLY_TOLERANCE_SIGMAS = 2;
+/**
+ * Plates whose learned idle noise exceeds their datasheet by more than this never
+ * decide early: on a bad cell (09-noise-drift: 4x noise, 20x drift) the level kept
+ * moving after a short calm window and the remainder was charged as a second item.
+ */
+const EARLY_NOISE_SCALE_MAX = 1.5;
 
 export interface ShelfEvent {
   /** Stable across replays of the same packets. */
@@ -134,7 +140,7 @@ export class ShelfEventDetector {
     const p = this.plates;
     if (this.earlyGate === undefined || p.th.earlySamples === 0) return false;
     for (let i = a; i < b; i++) {
-      if (p.provisional[i] === 1) return false;
+      if (p.provisional[i] === 1 || p.noiseScale(i) > EARLY_NOISE_SCALE_MAX) return false;
       if (p.status[i] !== PLATE_SETTLED && !p.earlyStable(i, ts)) return false;
     }
     const level = (i: number): number => (p.status[i] === PLATE_SETTLED ? p.mean(i) : p.earlyMean(i));
