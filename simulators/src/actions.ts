@@ -6,7 +6,7 @@
  */
 import type { Credential, GateEntryRequest } from '@tebura/contract';
 import type { Action } from './plan.js';
-import { CROWD_RETRIES_MAX, CROWD_RETRY_MS, SYNC_WAIT_MS_MAX, type People, type Person } from './people.js';
+import { CROWD_RETRIES_MAX, CROWD_RETRY_MS, CROWD_SQUEEZE_RETRIES, SYNC_WAIT_MS_MAX, type People, type Person } from './people.js';
 import { palmScan, PALM_TEMPLATE_FORMAT } from './population.js';
 import { REACH_MS, type Item } from './world.js';
 import { entrySpot } from './spots.js';
@@ -27,15 +27,28 @@ export function runAction(pp: People, p: Person, a: Action, t: number): boolean 
     }
     case 'walkToFacing': {
       if (a.unlessInReach === true && pp.inReach(pp.position(p, t), a.facing)) return true;
-      const to = pp.standFor(p, a.facing, p.crowdRetries >= CROWD_RETRIES_MAX, a.close === true, a.near === true);
+      const outOfPatience = p.crowdRetries >= CROWD_SQUEEZE_RETRIES;
+      // A shopper gives up a shelf that stays crowded (a pair the scenario puts
+      // together squeezes in instead): nobody stands on someone else's spot.
+      if (outOfPatience && a.close !== true) {
+        giveUpStop(pp, p);
+        return true;
+      }
+      const force = outOfPatience ? 'squeeze' : p.crowdRetries >= CROWD_RETRIES_MAX;
+      const to = pp.standFor(p, a.facing, force, a.close === true, a.near === true);
       if (to === null) {
         // Crowded: wait where we are and look again.
         p.crowdRetries++;
         p.ai--;
         return park(pp, p, t + CROWD_RETRY_MS);
       }
+      // Crowd looks count until the walk there starts: a blocked walk retries in
+      // YIELD_RETRY_MS without starting the crowd looks over (each would cost
+      // CROWD_RETRY_MS, and a gridlock took CROWD_RETRIES_MAX of them per yield).
+      const arrival = pp.go(p, t, to, true);
+      if (arrival === null) return retryWalk(pp, p, t);
       p.crowdRetries = 0;
-      return goTo(pp, p, t, to, true);
+      return park(pp, p, arrival);
     }
     case 'wait':
       return park(pp, p, t + a.ms);
@@ -107,6 +120,23 @@ function gateRelease(pp: People, p: Person, exit: boolean, t: number): void {
 function goTo(pp: People, p: Person, t: number, to: Point, routed: boolean): false {
   const arrival = pp.go(p, t, to, routed);
   if (arrival !== null) return park(pp, p, arrival);
+  return retryWalk(pp, p, t);
+}
+
+/**
+ * Skips the rest of a stop at a shelf (its dwell, pick and immediate put-back),
+ * up to the next walk, barrier or exit step; a later put-back of an item never
+ * picked does nothing (putBack finds no tagged item). Counted in People.crowdSkips.
+ */
+function giveUpStop(pp: People, p: Person): void {
+  p.crowdRetries = 0;
+  pp.crowdSkips++;
+  const skippable = (x: Action): boolean => x.k === 'wait' || x.k === 'pick' || x.k === 'putBack' || (x.k === 'walkToFacing' && x.unlessInReach === true);
+  while (p.ai < p.actions.length && skippable(p.actions[p.ai]!)) p.ai++;
+}
+
+/** Stands still and runs the current action again after YIELD_RETRY_MS. */
+function retryWalk(pp: People, p: Person, t: number): false {
   p.ai--;
   return park(pp, p, t + YIELD_RETRY_MS);
 }

@@ -65,8 +65,10 @@ const ROUTE_AROUND_M = PERSONAL_SPACE_M + 0.1;
 const SIDESTEP_M = [0.6, 1.0];
 /** A shopper finding a shelf crowded waits this long before looking again, ms. */
 export const CROWD_RETRY_MS = 2000;
-/** Looks before squeezing in anyway. */
+/** Looks before taking a spot closer to others than STAND_GAP_M (never closer than PERSONAL_SPACE_M). */
 export const CROWD_RETRIES_MAX = 15;
+/** Looks before giving the shelf up (a pair put together squeezes in instead): the bound on a shelf wait (60 s). */
+export const CROWD_SQUEEZE_RETRIES = 2 * CROWD_RETRIES_MAX;
 
 export class People {
   readonly groups: Group[] = [];
@@ -85,6 +87,8 @@ export class People {
   readonly events: GroundTruth['events'] = [];
   /** Walks taken although they pass closer than PERSONAL_SPACE_M (the bounded yield ran out). */
   spaceViolations = 0;
+  /** Stops at a shelf given up because it stayed crowded for CROWD_SQUEEZE_RETRIES looks. */
+  crowdSkips = 0;
   private active_: Person[] = [];
   private doneCount = 0;
   private txCounter = 0;
@@ -355,7 +359,7 @@ export class People {
    * least crowded spot). A companion who will not reach (`near`) first looks
    * further along the face or a step behind, beside the one who reaches.
    */
-  standFor(p: Person, facing: number, force: boolean, close: boolean, near = false): Point | null {
+  standFor(p: Person, facing: number, force: boolean | 'squeeze', close: boolean, near = false): Point | null {
     const store = this.engine.cfg.store;
     const { plates, centre } = this.facingCentre(facing);
     const gondola = this.gondolaOfPlate.get(plates[0]!.id)!;
@@ -376,7 +380,11 @@ export class People {
         bestGap = gap;
       }
     }
-    return force ? best ?? standPoint(store, gondola, centre, 0) : null;
+    if (force === 'squeeze') return best ?? standPoint(store, gondola, centre, 0);
+    // Out of patience with the gap strangers keep, but not onto someone's spot:
+    // the least crowded spot only if it keeps personal space from everyone.
+    if (force && best !== null && others.every((o) => dist(o.at, best!) >= PERSONAL_SPACE_M)) return best;
+    return null;
   }
 
   /**

@@ -14,12 +14,16 @@ export interface Closest {
   samples: number;
   /** Walks taken too close after the bounded yield ran out. */
   violations: number;
+  /** Shelf stops given up because they stayed crowded (People.crowdSkips). */
+  crowdSkips: number;
+  /** Admitted shoppers who had not left through the exit gate when the run ended. */
+  stillInside: number;
 }
 
 /** Runs a scenario broker-free and samples everyone's true position on the floor (or, `outsideToo`, anywhere) at every overhead camera frame. */
 export function closestApproach(scenario: Scenario, store: StoreLayout, thresholdM: number, opts: { outsideToo?: boolean } = {}): Closest {
   const { widthM, depthM } = store.floor;
-  const out: Closest = { minM: Infinity, at: null, closeSamples: 0, samples: 0, violations: 0 };
+  const out: Closest = { minM: Infinity, at: null, closeSamples: 0, samples: 0, violations: 0, crowdSkips: 0, stillInside: 0 };
   let lastT = -1;
   const engine: SimEngine = new SimEngine({
     scenario, store, seed: scenario.seed, startMs: 1_767_000_000_000, identities: population(scenario, store, scenario.seed),
@@ -45,5 +49,7 @@ export function closestApproach(scenario: Scenario, store: StoreLayout, threshol
   }
   while (engine.step());
   out.violations = engine.people.spaceViolations;
+  out.crowdSkips = engine.people.crowdSkips;
+  out.stillInside = engine.finish().sessions.filter((x) => x.entryTs !== null && x.exitTs === null).length;
   return out;
 }
