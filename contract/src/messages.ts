@@ -51,6 +51,13 @@ export const CameraDetections = Type.Object(
         x: Type.Number(),
         y: Type.Number(),
         confidence: Type.Number({ minimum: 0, maximum: 1 }),
+        /**
+         * Wrists this person's skeleton shows in the frame (a pose model on the
+         * camera), projected onto the floor plane, m; a hand in a shelf is over
+         * the plate it reaches into. Absent when the camera has no pose model;
+         * a wrist it cannot see is left out.
+         */
+        hands: Type.Optional(Type.Array(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }), { maxItems: 2 })),
       }),
       { maxItems: DETECTIONS_PER_FRAME_MAX },
     ),

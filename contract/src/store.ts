@@ -87,6 +87,14 @@ export const Camera = Type.Object(
     positionNoiseM: Type.Number({ minimum: 0 }),
     missRate: Type.Number({ minimum: 0, maximum: 1 }),
     idSwitchRate: Type.Number({ minimum: 0, maximum: 1 }),
+    /**
+     * Overhead cameras with a pose model: standard deviation of the wrist
+     * keypoints they report on the floor plane, m. Absent: the camera reports
+     * bodies only, no hands.
+     */
+    handNoiseM: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Overhead cameras with a pose model: probability a wrist is not seen in a frame (occluded by the body or the shelf). */
+    handMissRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** Shelf cameras only: probability the top hint is a wrong SKU. */
     confusionRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** Shelf cameras only: plates this camera watches. */

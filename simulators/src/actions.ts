@@ -8,10 +8,10 @@ import type { Credential, GateEntryRequest } from '@tebura/contract';
 import type { Action } from './plan.js';
 import { CROWD_RETRIES_MAX, CROWD_RETRY_MS, CROWD_SQUEEZE_RETRIES, SYNC_WAIT_MS_MAX, type People, type Person } from './people.js';
 import { palmScan, PALM_TEMPLATE_FORMAT } from './population.js';
-import { REACH_MS, type Item } from './world.js';
+import { HAND_TAIL_MS, REACH_MS, type Item } from './world.js';
 import { entrySpot } from './spots.js';
 import { stepUp } from './queue.js';
-import type { Point } from './geometry.js';
+import { standPoint, type Point } from './geometry.js';
 import { YIELD_RETRY_MS } from './spacing.js';
 
 export function runAction(pp: People, p: Person, a: Action, t: number): boolean {
@@ -211,8 +211,41 @@ function hint(pp: People, plateIds: string[], sku: string, t: number): void {
   }
 }
 
+/**
+ * The hand over the facing while it is in the shelf: from when it starts pressing
+ * on the plate until a moment after the reach is done.
+ */
+function reachInto(pp: People, p: Person, facingIdx: number, t: number): void {
+  const { plates, centre } = pp.facingCentre(facingIdx);
+  // Out of the shelf's face: from the facing to the spot straight in front of it.
+  const front = standPoint(pp.engine.cfg.store, pp.gondolaOfPlate.get(plates[0]!.id)!, centre, 0);
+  const dx = front.x - centre.x;
+  const dy = front.y - centre.y;
+  const len = Math.hypot(dx, dy) || 1;
+  // Anywhere along a one-plate facing's width (the units sit side by side); near
+  // the middle of an item resting across plates. Into the shelf, away from the
+  // face (a plate's position is the shelf's front edge).
+  const halfM = plates.length === 1 ? Math.max(0, plates[0]!.widthM / 2 - HAND_EDGE_MARGIN_M) : HAND_ACROSS_SPREAD_M;
+  const along = (pp.handPrng.next() * 2 - 1) * halfM;
+  const into = pp.handPrng.next() * HAND_INTO_M;
+  p.reach = {
+    x: centre.x + (-dy / len) * along - (dx / len) * into,
+    y: centre.y + (dx / len) * along - (dy / len) * into,
+    from: t,
+    to: t + REACH_MS + HAND_TAIL_MS,
+  };
+}
+
+/** A hand reaches no closer than this to a plate's side edge, m. */
+const HAND_EDGE_MARGIN_M = 0.1;
+/** A hand taking an item resting across plates grips it this far either side of the middle, m. */
+const HAND_ACROSS_SPREAD_M = 0.1;
+/** A hand goes this far (at most) into the shelf past the plate's front edge, m. */
+const HAND_INTO_M = 0.2;
+
 function pick(pp: People, p: Person, facingIdx: number, units: number, tag: string | undefined, t: number): void {
   const { world } = pp.engine;
+  reachInto(pp, p, facingIdx, t);
   const facing = world.facings[facingIdx]!;
   const taken: Item[] = [];
   const plates = new Map<string, number>();
@@ -241,6 +274,7 @@ function putBack(pp: People, p: Person, facingIdx: number, tag: string, wrong: b
   const { world } = pp.engine;
   const item = takeTagged(p, tag);
   if (item === undefined) return;
+  reachInto(pp, p, facingIdx, t);
   world.place(item, world.facings[facingIdx]!, pp.prng);
   const plates = world.touch(item, 1, t, pp.prng);
   pp.events.push({ ts: t + REACH_MS, kind: 'put', personId: p.id, customerId: p.group.identity.customerId, sku: item.sku, quantity: 1, itemIds: [item.id], plates: plates.map((d) => ({ plateId: d.plateId, deltaG: round1(d.deltaG) })), wrongPlace: wrong && world.facings[facingIdx]!.entry.sku !== item.sku });

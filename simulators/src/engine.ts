@@ -103,6 +103,10 @@ export class SimEngine {
     }
     for (const g of cfg.store.gates) this.devices.push({ deviceId: g.id, kind: 'gate' });
     this.people = new People(this, root.fork('people'));
+    // Hands came later: forked last, so every stream above keeps its draws.
+    const hands = root.fork('hands');
+    this.people.handPrng = hands.fork('reach');
+    for (const cam of this.overhead) cam.handPrng = hands.fork(cam.cam.id);
     for (const d of this.devices) this.emit('device/state', d.deviceId, cfg.startMs, null, { v: 1, deviceId: d.deviceId, bootId: this.bootId, kind: d.kind, state: 'online', ts: cfg.startMs });
     this.shelves.forEach((sh, idx) => this.scheduleShelf(idx, 0, sh));
     this.overhead.forEach((_, idx) => this.scheduleCamera(idx, 0));
@@ -223,7 +227,10 @@ export class SimEngine {
     const out: Visible[] = [];
     for (const p of this.people.active()) {
       const pos = this.people.position(p, t);
-      if (pos.x >= 0 && pos.y >= 0 && pos.x <= widthM && pos.y <= depthM) out.push({ personId: p.id, pos });
+      if (pos.x < 0 || pos.y < 0 || pos.x > widthM || pos.y > depthM) continue;
+      const r = p.reach;
+      const facing = this.people.facingAt(p, t);
+      out.push(r !== null && t >= r.from && t <= r.to ? { personId: p.id, pos, facing, hand: { x: r.x, y: r.y } } : { personId: p.id, pos, facing });
     }
     return out;
   }

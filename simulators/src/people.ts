@@ -32,6 +32,8 @@ export interface Person {
   crowdRetries: number;
   /** Times this person has stood still for someone in the way of their next walk. */
   yieldRetries: number;
+  /** The hand in a shelf: over this point from `from` to `to` (ms), what a pose camera sees. */
+  reach: { x: number; y: number; from: number; to: number } | null;
 }
 
 export interface Group {
@@ -78,6 +80,8 @@ export class People {
   readonly plateById = new Map<string, Plate>();
   /** Draws for where people wait after the entry gate; its own stream so plans and noise keep theirs. */
   readonly spotPrng: Prng;
+  /** Where on a shelf a hand goes; its own stream so the other draws keep theirs (set by the engine). */
+  handPrng!: Prng;
   private readonly reachable = new Map<number, number[]>();
   readonly barriers = new Map<string, { n: number; waiting: Person[] }>();
   readonly releasedBarriers = new Set<string>();
@@ -111,7 +115,7 @@ export class People {
   }
 
   /** Centre of the plates a facing rests on. */
-  private facingCentre(facing: number): { plates: Plate[]; centre: Point } {
+  facingCentre(facing: number): { plates: Plate[]; centre: Point } {
     const plates = this.engine.world.facings[facing]!.entry.plateIds.map((id) => this.plateById.get(id)!);
     return { plates, centre: { x: plates.reduce((s, q) => s + q.x, 0) / plates.length, y: plates.reduce((s, q) => s + q.y, 0) / plates.length } };
   }
@@ -193,7 +197,7 @@ export class People {
       if (g.pair !== null) actions.push(...pairActions(ctx, g.pair));
       actions.push(...shoppingActions(g.pair !== null ? list.slice(0, 1) : list, g.key, people, m), ...exitActions(g.key, m, people));
       const out = gatePoints(this.engine.cfg.store, g.entryGate).outside;
-      const p: Person = { id: `p${g.index}.${m}`, group, index: m, speedMps, actions, ai: 0, pathPts: [out], pathTs: [g.arrivalTs], holding: [], started: false, done: false, token: 0, standing: null, waitingOn: null, crowdRetries: 0, yieldRetries: 0 };
+      const p: Person = { id: `p${g.index}.${m}`, group, index: m, speedMps, actions, ai: 0, pathPts: [out], pathTs: [g.arrivalTs], holding: [], started: false, done: false, token: 0, standing: null, waitingOn: null, crowdRetries: 0, yieldRetries: 0, reach: null };
       group.members.push(p);
       truth.personIds.push(p.id);
       this.persons.push(p);
@@ -256,6 +260,23 @@ export class People {
 
   position(p: Person, t: number): Point {
     return planAt({ pts: p.pathPts, ts: p.pathTs }, t);
+  }
+
+  /** The way a person faces at `t`, radians: the way they walk, else towards the nearest plate. */
+  facingAt(p: Person, t: number): number {
+    const here = this.position(p, t);
+    const ahead = this.position(p, t + 200);
+    if (Math.hypot(ahead.x - here.x, ahead.y - here.y) > 0.01) return Math.atan2(ahead.y - here.y, ahead.x - here.x);
+    let best: Plate | null = null;
+    let bestD = Infinity;
+    for (const pl of this.plateById.values()) {
+      const d = Math.hypot(pl.x - here.x, pl.y - here.y);
+      if (d < bestD) {
+        bestD = d;
+        best = pl;
+      }
+    }
+    return best === null ? 0 : Math.atan2(best.y - here.y, best.x - here.x);
   }
 
   /** A walking plan along waypoints from where `p` is at `t`. */

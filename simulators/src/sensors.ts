@@ -10,7 +10,16 @@ import type { Point } from './geometry.js';
 export interface Visible {
   personId: string;
   pos: Point;
+  /** Where a hand in a shelf is (the plate it reaches into); absent when the hands are at the body. */
+  hand?: Point;
+  /** The way the person faces, radians (towards the shelf they stand at, else the way they walk). */
+  facing: number;
 }
+
+/** Wrists at rest hang beside the body, this far to either side of its centre, m. */
+const IDLE_WRIST_SIDE_M = 0.2;
+/** ... give or take this much (arm swing, posture), m. */
+const IDLE_WRIST_SWAY_M = 0.05;
 
 /** Switch a label with someone closer than this; otherwise the person gets a fresh label, m. */
 const SWITCH_PARTNER_RADIUS_M = 1.5;
@@ -23,6 +32,11 @@ export class OverheadCamera {
   readonly missRate: number;
   readonly idSwitchRate: number;
   readonly noiseM: number;
+  /** Pose model on board: wrist noise, m; null when the camera reports no hands. */
+  readonly handNoiseM: number | null;
+  readonly handMissRate: number;
+  /** Its own stream, so adding hands leaves the body detections' noise as it was (set by the engine). */
+  handPrng!: Prng;
 
   constructor(
     readonly cam: Camera,
@@ -32,6 +46,32 @@ export class OverheadCamera {
     this.missRate = scenario.faults.cameraMissRate ?? cam.missRate;
     this.idSwitchRate = scenario.faults.idSwitchRate ?? cam.idSwitchRate;
     this.noiseM = scenario.faults.positionNoiseM ?? cam.positionNoiseM;
+    this.handNoiseM = cam.handNoiseM ?? null;
+    this.handMissRate = cam.handMissRate ?? 0;
+  }
+
+  /**
+   * Both wrists, each seen unless occluded: a reaching one over the shelf, the
+   * other (or both) beside the body, to its sides across the way it faces.
+   */
+  private hands(p: Visible, sigma: number): { x: number; y: number }[] {
+    const rng = this.handPrng;
+    const out: { x: number; y: number }[] = [];
+    const side = { x: Math.cos(p.facing + Math.PI / 2), y: Math.sin(p.facing + Math.PI / 2) };
+    const wrists = p.hand === undefined ? [-1, 1] : [0, 1];
+    for (const w of wrists) {
+      const miss = rng.next() < this.handMissRate;
+      const nx = rng.normal(0, sigma);
+      const ny = rng.normal(0, sigma);
+      if (miss) continue;
+      if (w === 0) {
+        out.push({ x: round3(p.hand!.x + nx), y: round3(p.hand!.y + ny) });
+        continue;
+      }
+      const off = IDLE_WRIST_SIDE_M * w + rng.normal(0, IDLE_WRIST_SWAY_M);
+      out.push({ x: round3(p.pos.x + side.x * off + nx), y: round3(p.pos.y + side.y * off + ny) });
+    }
+    return out;
   }
 
   private label(personId: string): string {
@@ -58,6 +98,7 @@ export class OverheadCamera {
         x: round3(p.pos.x + rng.normal(0, this.noiseM)),
         y: round3(p.pos.y + rng.normal(0, this.noiseM)),
         confidence: round3(0.55 + 0.44 * rng.next()),
+        ...(this.handNoiseM !== null ? { hands: this.hands(p, this.handNoiseM) } : {}),
       });
       if (detections.length >= 256) break;
     }

@@ -48,6 +48,8 @@ export interface PlateState {
 const TRANSIENT_HORIZON_MS = 3000;
 /** Duration of the hand pressing on a plate before the weight changes, ms. */
 export const REACH_MS = 600;
+/** The hand is still over the shelf this long after the reach, coming back out, ms. */
+export const HAND_TAIL_MS = 200;
 /** Longest burst of dropped samples. */
 const DROPOUT_BURST_SAMPLES_MAX = 6;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { associate, normalCdf } from './association.js';
-import { pushHistory, type Track } from './tracker.js';
+import { associate, normalCdf, wristFactor } from './association.js';
+import { pushHistory, pushWrists, type Track } from './tracker.js';
 import { DEFAULT_TUNING } from './tuning.js';
 
 const T0 = 1_700_000_000_000;
@@ -74,5 +74,42 @@ describe('association: shopper probability calibrated by separation', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 6);
     expect(normalCdf(1.6448536)).toBeCloseTo(0.95, 5);
     expect(normalCdf(-1.6448536)).toBeCloseTo(0.05, 5);
+  });
+});
+
+describe('association: whose wrist was over the plate (pose cameras)', () => {
+  // Plate front edge at y = 2 (the shelf is y > 2); shoppers stand 0.45 m in front, wrists at their sides.
+  const WRISTS = { sigmaM: 0.08, missRate: 0.3 };
+  const PLATE_W = [{ x: 3, y: 2, widthM: 1 }];
+  const withWrists = (t: Track, reachTs: [number, number] | null, reach = { x: 3.1, y: 2.1 }): Track => {
+    for (let ts = T0 - 2000; ts <= T0 + 2000; ts += 100) {
+      const inShelf = reachTs !== null && ts >= reachTs[0] && ts <= reachTs[1];
+      pushWrists(t, ts, inShelf ? [reach, { x: t.x + 0.2, y: t.y }] : [{ x: t.x - 0.2, y: t.y }, { x: t.x + 0.2, y: t.y }]);
+    }
+    return t;
+  };
+  const runW = (tracks: Track[]) => associate(PLATE_W, T0, T0 + 800, tracks, REACH_M, DEFAULT_TUNING, () => 1, NOISE_M, WRISTS);
+
+  it('the shopper whose wrist was in the shelf wins over a nearer one whose hands stayed at their sides', () => {
+    const picker = withWrists(standing('t1', 'A', 3.5, 1.55), [T0 - 300, T0 + 800]);
+    const nearer = withWrists(standing('t2', 'B', 3.0, 1.55), null);
+    const r = runW([picker, nearer]);
+    expect(r.sessions[0]).toMatchObject({ sessionId: 'A' });
+    expect(r.sessions[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+    // Without wrists, position alone favours the nearer one.
+    const bodies = associate(PLATE_W, T0, T0 + 800, [standing('t1', 'A', 3.5, 1.55), standing('t2', 'B', 3.0, 1.55)], REACH_M, DEFAULT_TUNING, () => 1, NOISE_M, WRISTS);
+    expect(bodies.sessions[0]!.sessionId).toBe('B');
+  });
+
+  it('one wrist keypoint over the shelf in a single frame is not a reach', () => {
+    const t = standing('t1', 'A', 3.0, 1.55);
+    withWrists(t, null);
+    pushWrists(t, T0 + 50, [{ x: 3.0, y: 2.1 }]);
+    expect(wristFactor(t, PLATE_W, T0, T0 + 800, WRISTS)).toBeLessThan(0.1);
+    expect(wristFactor(withWrists(standing('t2', 'B', 3.0, 1.55), [T0, T0 + 300]), PLATE_W, T0, T0 + 800, WRISTS)).toBeGreaterThan(0.9);
+  });
+
+  it('no wrist seen (no pose camera, or all hidden) is no evidence either way', () => {
+    expect(wristFactor(standing('t1', 'A', 3.0, 1.55), PLATE_W, T0, T0 + 800, WRISTS)).toBe(1);
   });
 });

@@ -7,7 +7,7 @@
  * of the window it spent within reach; likelihoods are normalised into a posterior
  * and summed per session, since companions roll up to their payer's session.
  */
-import { forHistory, positionAt, type Track } from './tracker.js';
+import { forHistory, forWrists, positionAt, type Track } from './tracker.js';
 import type { PerceptionTuning } from './tuning.js';
 
 export interface ShopperCandidate {
@@ -102,8 +102,95 @@ function leaveFactor(t: Track, hand: { x: number; y: number }, startTs: number):
   return t.lastTs - startTs > LEAVE_MAX_MS + 2 * LEAVE_LATE_EDGE_MS ? LEAVE_FLOOR : LEAVE_UNDECIDED;
 }
 
+/** What the overhead cameras' pose models report about wrists (from the layout), or null without them. */
+export interface WristModel {
+  /** Wrist keypoint noise on the floor plane, m. */
+  sigmaM: number;
+  /** Probability a wrist is not seen in a frame. */
+  missRate: number;
+}
+
+/** A plate as wrists are weighed against it: centre of its front edge, width, and the face's outward normal. */
+export interface WristPlate {
+  x: number;
+  y: number;
+  widthM?: number;
+  nx?: number;
+  ny?: number;
+}
+
+/** Wrist points this long before the weight starts to change count: the hand goes in first. */
+const WRIST_BEFORE_MS = 900;
+/** ... and this long after the event window: the hand comes back out. */
+const WRIST_AFTER_MS = 300;
+/** A hand taking from a plate is over it up to this far into the shelf from its front edge, m. */
+const WRIST_INTO_SHELF_M = 0.35;
+/** Where a hand in a shelf is beyond its keypoint noise and the space over the plate, m. */
+const WRIST_ON_PLATE_SPREAD_M = 0.05;
+/** Where a wrist at rest is beyond its keypoint noise: beside the body, m. */
+const WRIST_IDLE_SPREAD_M = 0.2;
+/**
+ * Frames of wrists seen elsewhere that count as evidence the hand was not in the
+ * shelf. Few: a pose model's misses are not independent from frame to frame (the
+ * same shelf edge hides the same hand), so a long run of frames does not multiply.
+ */
+const WRIST_FRAMES_MAX = 4;
+/** Least wrist factor: a pose model can be wrong in ways its miss rate does not describe. */
+const WRIST_FLOOR = 0.03;
+
+/**
+ * Distance from a point to the space over a plate: its width along the shelf's
+ * face, and from its front edge (the plate's position) up to WRIST_INTO_SHELF_M
+ * deep into the shelf. `nx, ny`: the face's outward normal (from the layout);
+ * without it, the direction to the person stands in.
+ */
+function distToPlate(x: number, y: number, p: WristPlate, body: { x: number; y: number }): number {
+  const half = (p.widthM ?? 0) / 2;
+  let nx = p.nx ?? body.x - p.x;
+  let ny = p.ny ?? body.y - p.y;
+  const len = Math.hypot(nx, ny);
+  if (len === 0) return Math.hypot(x - p.x, y - p.y);
+  nx /= len;
+  ny /= len;
+  const across = (x - p.x) * -ny + (y - p.y) * nx;
+  const out = (x - p.x) * nx + (y - p.y) * ny;
+  const dAcross = Math.max(0, Math.abs(across) - half);
+  const dOut = out > 0 ? out : Math.max(0, -out - WRIST_INTO_SHELF_M);
+  return Math.hypot(dAcross, dOut);
+}
+
+/**
+ * Was this person's hand in the shelf? Each wrist point is weighed as "over the
+ * event's plates" against "at rest beside the body" (a likelihood ratio of two
+ * round Gaussians, keypoint noise included); the second-best frame decides. A picker's
+ * wrist over the plate gives a ratio far above 1 and a factor near 1. With no such
+ * point, the factor is the chance that a picker's reaching wrist was missed in
+ * every frame this person was seen in (at most WRIST_FRAMES_MAX frames), floored.
+ * No wrist seen at all (no pose camera, or every wrist hidden): 1, no evidence.
+ */
+export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: number, endTs: number, m: WristModel): number {
+  const vShelf = m.sigmaM * m.sigmaM + WRIST_ON_PLATE_SPREAD_M * WRIST_ON_PLATE_SPREAD_M;
+  const vIdle = m.sigmaM * m.sigmaM + WRIST_IDLE_SPREAD_M * WRIST_IDLE_SPREAD_M;
+  const frames = new Map<number, number>();
+  forWrists(t, startTs - WRIST_BEFORE_MS, endTs + WRIST_AFTER_MS, (ts, x, y) => {
+    const body = positionAt(t, ts);
+    if (body === null) return;
+    let dShelf = Infinity;
+    for (const p of plates) dShelf = Math.min(dShelf, distToPlate(x, y, p, body));
+    const dBody = Math.hypot(x - body.x, y - body.y);
+    const logLr = (-dShelf * dShelf) / (2 * vShelf) + (dBody * dBody) / (2 * vIdle) + Math.log(vIdle / vShelf);
+    frames.set(ts, Math.max(frames.get(ts) ?? -Infinity, logLr));
+  });
+  if (frames.size === 0) return 1;
+  // A hand in a shelf stays there for several frames; one stray keypoint is not a reach.
+  const byFrame = [...frames.values()].sort((a, b) => b - a);
+  const evidence = byFrame.length >= 2 ? byFrame[1]! : byFrame[0]!;
+  const reached = 1 / (1 + Math.exp(-evidence));
+  return WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX));
+}
+
 export function associate(
-  plates: readonly { x: number; y: number }[],
+  plates: readonly WristPlate[],
   startTs: number,
   endTs: number,
   tracks: readonly Track[],
@@ -113,6 +200,8 @@ export function associate(
   trackFactor: (t: Track, hand: { x: number; y: number }) => number = () => 1,
   /** Camera position noise (standard deviation, metres) of the tracks' detections. */
   positionNoiseM = 0,
+  /** Pose cameras' wrists: whose hand was in the shelf. Null: bodies only. */
+  wrists: WristModel | null = null,
 ): AssociationResult {
   const s2 = 2 * tuning.assocSigmaM * tuning.assocSigmaM;
   const distTo = (x: number, y: number): number => {
@@ -137,7 +226,9 @@ export function associate(
     if (dMin > reachM) continue;
     // How plausible a picker this person is at all, whatever the distance: standing
     // still before the reach and walking off when a picker does.
-    const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs);
+    // A wrist seen over the plates (or seen only elsewhere) says more than any of that.
+    const wrist = wrists === null ? 1 : wristFactor(t, plates, startTs, endTs, wrists);
+    const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * wrist;
     const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand);
     scored.push({ t, w, distM: dMin, plausible, ...at });
   }

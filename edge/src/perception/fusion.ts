@@ -5,7 +5,7 @@
  */
 import type { Clock, StoreLayout } from '@tebura/contract';
 import type { CartDelta, PerceptionSink, ReviewCandidate } from './api.js';
-import { associate, type AssociationResult } from './association.js';
+import { associate, type AssociationResult, type WristModel, type WristPlate } from './association.js';
 import { twoHands } from './two-hands.js';
 import type { Bindings } from './binding.js';
 import type { HintBuffer } from './hints.js';
@@ -34,7 +34,7 @@ export interface FusionContext {
   bindings: Bindings;
   inference: ProductInference;
   hints: HintBuffer;
-  plates: Map<string, { x: number; y: number }>;
+  plates: Map<string, WristPlate>;
   /** Tracks lost or gone out, kept a little for late-settling events. */
   retired: { track: Track; ts: number }[];
   /** What perception put in each session's cart: the prior for put-backs. */
@@ -110,10 +110,10 @@ export function splitByFacing(ctx: FusionContext, e: ShelfEvent): ShelfEvent[] {
 /** Decides one event; returns false (and does nothing) when it should wait for more track evidence. */
 function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean {
   const { tuning } = ctx;
-  const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is { x: number; y: number } => p !== undefined);
+  const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is WristPlate => p !== undefined);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
   const assocAmong = (tracks: Track[]): AssociationResult =>
-    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout));
+    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout), wristModel(ctx.layout));
   let assoc = assocAmong(candidates);
   const claimed = ctx.partClaims.get(splitBase(e.eventId));
   if (claimed && assoc.sessions.length > 1 && (assoc.sessions[0]?.probability ?? 0) < tuning.confidenceMin) {
@@ -212,6 +212,13 @@ function claimPart(ctx: FusionContext, eventId: string, sessionId: string): void
     ctx.partClaims.set(base, set);
   }
   set.add(sessionId);
+}
+
+/** The overhead cameras' pose models (their worst wrist noise and miss rate), or null when none reports wrists. */
+function wristModel(layout: StoreLayout): WristModel | null {
+  const pose = layout.cameras.filter((c) => c.kind === 'overhead' && c.handNoiseM !== undefined);
+  if (pose.length === 0) return null;
+  return { sigmaM: Math.max(...pose.map((c) => c.handNoiseM ?? 0)), missRate: Math.max(...pose.map((c) => c.handMissRate ?? 0)) };
 }
 
 /** The overhead cameras' worst position noise: what a track's position is known to. */

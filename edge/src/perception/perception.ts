@@ -3,8 +3,9 @@
  * or review items. Synchronous and allocation-light on the weight path; the only
  * timers are the bounded waits of settle().
  */
-import type { CameraDetections, Clock, LoadCellWeight, ProductHints, StoreLayout } from '@tebura/contract';
+import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, StoreLayout } from '@tebura/contract';
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
+import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
 import { fuseEvent, retryDeferred, type FusionContext } from './fusion.js';
 import { HintBuffer } from './hints.js';
@@ -49,11 +50,11 @@ export class StorePerception implements Perception {
       review: (r) => nodeSink.review(r),
     };
     const tracker = new Tracker(tuning, layout.cameras);
-    const plates = new Map<string, { x: number; y: number }>();
+    const plates = new Map<string, WristPlate>();
     for (const g of layout.gondolas) {
       for (const sh of g.shelves) {
         this.detectors.set(sh.loadCell.deviceId, new ShelfEventDetector(sh, tuning, (e) => this.unambiguous(e)));
-        for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y });
+        for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y, widthM: p.widthM, ...faceNormal(g, p) });
       }
     }
     this.ctx = {
@@ -282,4 +283,15 @@ export class StorePerception implements Perception {
 
 export function createPerceptionWith(layout: StoreLayout, clock: Clock, sink: PerceptionSink, tuning: Partial<PerceptionTuning> = {}): StorePerception {
   return new StorePerception(layout, clock, sink, { ...DEFAULT_TUNING, ...tuning });
+}
+
+/** Outward normal of the gondola side a plate sits nearest to: the face shoppers reach into it from. */
+function faceNormal(g: Gondola, p: { x: number; y: number }): { nx: number; ny: number } {
+  const sides = [
+    { d: Math.abs(p.y - g.y), nx: 0, ny: -1 },
+    { d: Math.abs(g.y + g.depthM - p.y), nx: 0, ny: 1 },
+    { d: Math.abs(p.x - g.x), nx: -1, ny: 0 },
+    { d: Math.abs(g.x + g.widthM - p.x), nx: 1, ny: 0 },
+  ].sort((a, b) => a.d - b.d);
+  return { nx: sides[0]!.nx, ny: sides[0]!.ny };
 }

@@ -20,7 +20,21 @@ export interface Detection {
   x: number;
   y: number;
   confidence: number;
+  /** Wrists a pose camera saw (floor plane, m); absent from a camera without a pose model. */
+  hands?: readonly { x: number; y: number }[];
 }
+
+/** Recent wrist points of one track (a ring), for "whose hand was in the shelf". */
+export interface WristRing {
+  ts: Float64Array;
+  x: Float64Array;
+  y: Float64Array;
+  next: number;
+  fill: number;
+}
+
+/** Wrist points kept per track: two wrists at 10 fps for 6 s. */
+export const WRIST_HISTORY_MAX = 120;
 
 export interface Track {
   id: string;
@@ -38,6 +52,8 @@ export interface Track {
   hY: Float64Array;
   hNext: number;
   hFill: number;
+  /** Created on the first wrist a pose camera reports for this person. */
+  wrists?: WristRing;
 }
 
 /** A tentative track loses to a confirmed one at equal distance: extra cost, nats. */
@@ -275,6 +291,7 @@ export class Tracker {
     };
     this.filters.set(t.id, initialState(rVar));
     pushHistory(t, ts, d.x, d.y);
+    if (d.hands !== undefined) pushWrists(t, ts, d.hands);
     this.list.push(t);
     return t;
   }
@@ -302,6 +319,7 @@ export class Tracker {
     if (ts > t.lastTs) t.lastTs = ts;
     t.hits++;
     pushHistory(t, ts, t.x, t.y);
+    if (d.hands !== undefined) pushWrists(t, ts, d.hands);
   }
 }
 
@@ -312,6 +330,30 @@ export function pushHistory(t: Track, ts: number, x: number, y: number): void {
   t.hY[t.hNext] = y;
   t.hNext = (t.hNext + 1) % n;
   if (t.hFill < n) t.hFill++;
+}
+
+export function pushWrists(t: Track, ts: number, hands: readonly { x: number; y: number }[]): void {
+  for (const h of hands) {
+    if (!Number.isFinite(h.x) || !Number.isFinite(h.y)) continue;
+    const w = (t.wrists ??= { ts: new Float64Array(WRIST_HISTORY_MAX), x: new Float64Array(WRIST_HISTORY_MAX), y: new Float64Array(WRIST_HISTORY_MAX), next: 0, fill: 0 });
+    w.ts[w.next] = ts;
+    w.x[w.next] = h.x;
+    w.y[w.next] = h.y;
+    w.next = (w.next + 1) % WRIST_HISTORY_MAX;
+    if (w.fill < WRIST_HISTORY_MAX) w.fill++;
+  }
+}
+
+/** Calls fn for each stored wrist point with from <= ts <= to, oldest first. */
+export function forWrists(t: Track, from: number, to: number, fn: (ts: number, x: number, y: number) => void): void {
+  const w = t.wrists;
+  if (w === undefined) return;
+  const start = (w.next - w.fill + WRIST_HISTORY_MAX) % WRIST_HISTORY_MAX;
+  for (let k = 0; k < w.fill; k++) {
+    const i = (start + k) % WRIST_HISTORY_MAX;
+    const ts = w.ts[i]!;
+    if (ts >= from && ts <= to) fn(ts, w.x[i]!, w.y[i]!);
+  }
 }
 
 /** Calls fn for each stored position with from <= ts <= to, oldest first. */
