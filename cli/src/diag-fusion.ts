@@ -2,15 +2,13 @@
  * Broker-free fusion diagnosis: the simulator's messages for one scenario go straight into
  * perception on a manual clock; carts are compared per session with the truth (OK / BAD / REV
  * lines, R lines per review item, then cacc, review rate, precision, recall).
- * Usage: npx tsx scripts/diag-fusion.ts simulators/scenarios/<f>.yaml [seed|-] [v]; NOHANDS=1 drops wrist keypoints.
+ * Usage: npx tsx cli/src/diag-fusion.ts simulators/scenarios/<f>.yaml [seed|-] [v]; NOHANDS=1 drops wrist keypoints.
  * Not the product path (no broker, no SQLite, no exit settle): use `tebura eval` for the scores.
  */
 import { decodeMessage, ManualClock, type CameraDetections, type GateCrossing, type LoadCellWeight, type ProductHints } from '@tebura/contract';
-import { loadScenario, loadStore } from '../simulators/src/index.js';
-import { generateTraffic } from '../simulators/src/generate.js';
-import type { OutMsg } from '../simulators/src/engine.js';
-import { createPerceptionWith } from '../edge/src/perception/perception.js';
-import type { CartDelta, ReviewCandidate } from '../edge/src/perception/api.js';
+import { generateTraffic, loadScenario, loadStore, type OutMsg } from '@tebura/sim';
+import { createPerceptionWith } from '@tebura/edge/perception/index';
+import type { CartDelta, ReviewCandidate } from '@tebura/edge';
 
 const [file, seedArg, verbose] = process.argv.slice(2);
 const scenario = loadScenario(file!);
