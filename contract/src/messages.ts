@@ -53,11 +53,12 @@ export const CameraDetections = Type.Object(
         confidence: Type.Number({ minimum: 0, maximum: 1 }),
         /**
          * Wrists this person's skeleton shows in the frame (a pose model on the
-         * camera), projected onto the floor plane, m; a hand in a shelf is over
-         * the plate it reaches into. Absent when the camera has no pose model;
-         * a wrist it cannot see is left out.
+         * camera), in store coordinates, m: x, y on the floor plane and z, when the
+         * camera measures depth, the height above the floor. A hand in a shelf is
+         * over the plate it reaches into. Absent when the camera has no pose
+         * model; a wrist it cannot see is left out.
          */
-        hands: Type.Optional(Type.Array(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false }), { maxItems: 2 })),
+        hands: Type.Optional(Type.Array(Type.Object({ x: Type.Number(), y: Type.Number(), z: Type.Optional(Type.Number()) }, { additionalProperties: false }), { maxItems: 2 })),
       }),
       { maxItems: DETECTIONS_PER_FRAME_MAX },
     ),

@@ -55,6 +55,8 @@ export const Shelf = Type.Object(
   {
     id: IdString,
     level: Type.Integer({ minimum: 0 }),
+    /** Height of the shelf's surface above the floor, m; a pose camera's wrist heights are weighed against it. */
+    heightM: Type.Optional(Type.Number({ minimum: 0 })),
     loadCell: LoadCellProfile,
     plates: Type.Array(Plate, { minItems: 1, maxItems: 64 }),
   },

@@ -228,9 +228,12 @@ function reachInto(pp: People, p: Person, facingIdx: number, t: number): void {
   const halfM = plates.length === 1 ? Math.max(0, plates[0]!.widthM / 2 - HAND_EDGE_MARGIN_M) : HAND_ACROSS_SPREAD_M;
   const along = (pp.handPrng.next() * 2 - 1) * halfM;
   const into = pp.handPrng.next() * HAND_INTO_M;
+  // Gripping an item on the shelf: a little above its surface.
+  const shelfM = pp.shelfOfPlate.get(plates[0]!.id)!.heightM ?? DEFAULT_SHELF_HEIGHT_M;
   p.reach = {
     x: centre.x + (-dy / len) * along - (dx / len) * into,
     y: centre.y + (dx / len) * along - (dy / len) * into,
+    z: shelfM + HAND_ABOVE_SHELF_M + pp.handPrng.next() * HAND_ABOVE_SHELF_M,
     from: t,
     to: t + REACH_MS + HAND_TAIL_MS,
   };
@@ -240,6 +243,10 @@ function reachInto(pp: People, p: Person, facingIdx: number, t: number): void {
 const HAND_EDGE_MARGIN_M = 0.1;
 /** A hand taking an item resting across plates grips it this far either side of the middle, m. */
 const HAND_ACROSS_SPREAD_M = 0.1;
+/** A wrist gripping an item is this much (to twice this) above the shelf's surface, m. */
+const HAND_ABOVE_SHELF_M = 0.08;
+/** Shelf height when the layout does not give one, m. */
+const DEFAULT_SHELF_HEIGHT_M = 1.0;
 /** A hand goes this far (at most) into the shelf past the plate's front edge, m. */
 const HAND_INTO_M = 0.2;
 

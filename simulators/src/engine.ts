@@ -230,7 +230,7 @@ export class SimEngine {
       if (pos.x < 0 || pos.y < 0 || pos.x > widthM || pos.y > depthM) continue;
       const r = p.reach;
       const facing = this.people.facingAt(p, t);
-      out.push(r !== null && t >= r.from && t <= r.to ? { personId: p.id, pos, facing, hand: { x: r.x, y: r.y } } : { personId: p.id, pos, facing });
+      out.push(r !== null && t >= r.from && t <= r.to ? { personId: p.id, pos, facing, hand: { x: r.x, y: r.y, z: r.z } } : { personId: p.id, pos, facing });
     }
     return out;
   }

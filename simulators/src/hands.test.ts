@@ -14,8 +14,8 @@ import { SCENARIOS_DIR } from './test/fixtures.js';
 describe('wrists from pose cameras (03-put-backs, small store)', () => {
   const scenario = loadScenario(join(SCENARIOS_DIR, '03-put-backs.yaml'));
   const store = loadStore(scenario.store);
-  const plates = new Map(store.gondolas.flatMap((g) => g.shelves.flatMap((sh) => sh.plates)).map((p) => [p.id, p]));
-  const wrists: { ts: number; x: number; y: number }[] = [];
+  const plates = new Map(store.gondolas.flatMap((g) => g.shelves.flatMap((sh) => sh.plates.map((p) => ({ ...p, heightM: sh.heightM! })))).map((p) => [p.id, p]));
+  const wrists: { ts: number; x: number; y: number; z?: number }[] = [];
   let frames = 0;
   const r = generateTraffic({
     scenario, store, seed: scenario.seed,
@@ -36,7 +36,8 @@ describe('wrists from pose cameras (03-put-backs, small store)', () => {
     for (const { e, from, to } of windows) {
       const over = wrists.filter((w) => w.ts >= from && w.ts <= to && e.plates.some(({ plateId }) => {
         const p = plates.get(plateId)!;
-        return Math.abs(w.x - p.x) <= p.widthM / 2 + 0.25 && Math.abs(w.y - p.y) <= 0.45;
+        // Over the plate, at a grip's height above its shelf (keypoint noise 0.08 m).
+        return Math.abs(w.x - p.x) <= p.widthM / 2 + 0.25 && Math.abs(w.y - p.y) <= 0.45 && Math.abs(w.z! - p.heightM - 0.12) <= 0.3;
       }) && inShelfM(w.x, w.y) > 0);
       expect(over.length, `${e.kind} ${e.sku} at ${e.ts}`).toBeGreaterThanOrEqual(2);
     }

@@ -3,7 +3,7 @@
  * Blocking actions (gate queue, decisions, barriers) park a person until someone
  * wakes them; every park is bounded so no person can stall the run.
  */
-import type { Gate, Gondola, Plate, Prng } from '@tebura/contract';
+import type { Gate, Gondola, Plate, Prng, Shelf } from '@tebura/contract';
 import type { SimEngine } from './engine.js';
 import { Router, dist, gatePoints, standPoint, type Point } from './geometry.js';
 import { entryActions, exitActions, neighbourOf, pairActions, pickFacing, shoppingActions, shoppingList, type Action, type PairRole, type PlanContext } from './plan.js';
@@ -32,8 +32,8 @@ export interface Person {
   crowdRetries: number;
   /** Times this person has stood still for someone in the way of their next walk. */
   yieldRetries: number;
-  /** The hand in a shelf: over this point from `from` to `to` (ms), what a pose camera sees. */
-  reach: { x: number; y: number; from: number; to: number } | null;
+  /** The hand in a shelf: over this point (z: height above the floor) from `from` to `to` (ms), what a pose camera sees. */
+  reach: { x: number; y: number; z: number; from: number; to: number } | null;
 }
 
 export interface Group {
@@ -77,6 +77,7 @@ export class People {
   readonly persons: Person[] = [];
   readonly router: Router;
   readonly gondolaOfPlate = new Map<string, Gondola>();
+  readonly shelfOfPlate = new Map<string, Shelf>();
   readonly plateById = new Map<string, Plate>();
   /** Draws for where people wait after the entry gate; its own stream so plans and noise keep theirs. */
   readonly spotPrng: Prng;
@@ -107,6 +108,7 @@ export class People {
       for (const sh of g.shelves) {
         for (const p of sh.plates) {
           this.gondolaOfPlate.set(p.id, g);
+          this.shelfOfPlate.set(p.id, sh);
           this.plateById.set(p.id, p);
         }
       }

@@ -10,8 +10,8 @@ import type { Point } from './geometry.js';
 export interface Visible {
   personId: string;
   pos: Point;
-  /** Where a hand in a shelf is (the plate it reaches into); absent when the hands are at the body. */
-  hand?: Point;
+  /** Where a hand in a shelf is (over the plate it reaches into; z: height above the floor); absent when the hands are at the body. */
+  hand?: Point & { z: number };
   /** The way the person faces, radians (towards the shelf they stand at, else the way they walk). */
   facing: number;
 }
@@ -20,6 +20,8 @@ export interface Visible {
 const IDLE_WRIST_SIDE_M = 0.2;
 /** ... give or take this much (arm swing, posture), m. */
 const IDLE_WRIST_SWAY_M = 0.05;
+/** Height of a wrist at rest above the floor (hands by the hips), m. */
+const IDLE_WRIST_HEIGHT_M = 0.85;
 
 /** Switch a label with someone closer than this; otherwise the person gets a fresh label, m. */
 const SWITCH_PARTNER_RADIUS_M = 1.5;
@@ -54,22 +56,24 @@ export class OverheadCamera {
    * Both wrists, each seen unless occluded: a reaching one over the shelf, the
    * other (or both) beside the body, to its sides across the way it faces.
    */
-  private hands(p: Visible, sigma: number): { x: number; y: number }[] {
+  private hands(p: Visible, sigma: number): { x: number; y: number; z: number }[] {
     const rng = this.handPrng;
-    const out: { x: number; y: number }[] = [];
+    const out: { x: number; y: number; z: number }[] = [];
     const side = { x: Math.cos(p.facing + Math.PI / 2), y: Math.sin(p.facing + Math.PI / 2) };
     const wrists = p.hand === undefined ? [-1, 1] : [0, 1];
     for (const w of wrists) {
       const miss = rng.next() < this.handMissRate;
       const nx = rng.normal(0, sigma);
       const ny = rng.normal(0, sigma);
+      const nz = rng.normal(0, sigma);
       if (miss) continue;
       if (w === 0) {
-        out.push({ x: round3(p.hand!.x + nx), y: round3(p.hand!.y + ny) });
+        out.push({ x: round3(p.hand!.x + nx), y: round3(p.hand!.y + ny), z: round3(p.hand!.z + nz) });
         continue;
       }
       const off = IDLE_WRIST_SIDE_M * w + rng.normal(0, IDLE_WRIST_SWAY_M);
-      out.push({ x: round3(p.pos.x + side.x * off + nx), y: round3(p.pos.y + side.y * off + ny) });
+      const z = IDLE_WRIST_HEIGHT_M + rng.normal(0, IDLE_WRIST_SWAY_M) + nz;
+      out.push({ x: round3(p.pos.x + side.x * off + nx), y: round3(p.pos.y + side.y * off + ny), z: round3(z) });
     }
     return out;
   }

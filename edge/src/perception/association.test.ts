@@ -113,3 +113,29 @@ describe('association: whose wrist was over the plate (pose cameras)', () => {
     expect(wristFactor(standing('t1', 'A', 3.0, 1.55), PLATE_W, T0, T0 + 800, WRISTS)).toBe(1);
   });
 });
+
+describe('association: wrist height separates stacked shelves', () => {
+  const WRISTS = { sigmaM: 0.08, missRate: 0.3 };
+  // One plate column: the same x, y on two levels.
+  const LOW = { x: 3, y: 2, widthM: 1, nx: 0, ny: -1, heightM: 0.3 };
+  const HIGH = { x: 3, y: 2, widthM: 1, nx: 0, ny: -1, heightM: 1.5 };
+  const reaching = (id: string, sessionId: string, x: number, z: number): Track => {
+    const t = standing(id, sessionId, x, 1.55);
+    for (let ts = T0 - 400; ts <= T0 + 800; ts += 100) pushWrists(t, ts, [{ x: 3, y: 2.1, z }, { x: x + 0.2, y: 1.55, z: 0.85 }]);
+    return t;
+  };
+
+  it('a wrist at the lower shelf height is a reach into the lower plate, not the upper one', () => {
+    const low = reaching('t1', 'A', 2.8, 0.42);
+    expect(wristFactor(low, [LOW], T0, T0 + 800, WRISTS, [HIGH])).toBeGreaterThan(0.9);
+    expect(wristFactor(low, [HIGH], T0, T0 + 800, WRISTS, [LOW])).toBeLessThan(0.1);
+  });
+
+  it('without heights the two levels weigh about even', () => {
+    const t = standing('t1', 'A', 2.8, 1.55);
+    for (let ts = T0 - 400; ts <= T0 + 800; ts += 100) pushWrists(t, ts, [{ x: 3, y: 2.1 }]);
+    const f = wristFactor(t, [{ ...LOW, heightM: undefined }], T0, T0 + 800, WRISTS, [{ ...HIGH, heightM: undefined }]);
+    expect(f).toBeGreaterThan(0.3);
+    expect(f).toBeLessThan(0.7);
+  });
+});

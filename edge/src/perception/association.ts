@@ -110,25 +110,31 @@ export interface WristModel {
   missRate: number;
 }
 
-/** A plate as wrists are weighed against it: centre of its front edge, width, and the face's outward normal. */
+/** A plate as wrists are weighed against it: centre of its front edge, width, the face's outward normal, its shelf's height. */
 export interface WristPlate {
   x: number;
   y: number;
   widthM?: number;
   nx?: number;
   ny?: number;
+  /** Height of the shelf's surface above the floor, m (layout `heightM`). */
+  heightM?: number;
 }
 
-/** Wrist points this long before the weight starts to change count: the hand goes in first. */
-const WRIST_BEFORE_MS = 900;
-/** ... and this long after the event window: the hand comes back out. */
-const WRIST_AFTER_MS = 300;
+/** Wrist points from this long before the weight starts to change count: the hand goes in first. */
+const WRIST_BEFORE_MS = 500;
+/** ... until this long after it started: reach (0.6 s) and out again, with the start's own uncertainty. */
+const WRIST_AFTER_MS = 1500;
 /** A hand taking from a plate is over it up to this far into the shelf from its front edge, m. */
 const WRIST_INTO_SHELF_M = 0.35;
+/** A wrist gripping an item is about this high above the shelf's surface, m. */
+const WRIST_ABOVE_SHELF_M = 0.12;
 /** Where a hand in a shelf is beyond its keypoint noise and the space over the plate, m. */
 const WRIST_ON_PLATE_SPREAD_M = 0.05;
 /** Where a wrist at rest is beyond its keypoint noise: beside the body, m. */
 const WRIST_IDLE_SPREAD_M = 0.2;
+/** Height of a wrist at rest (hands by the hips), m. */
+const WRIST_IDLE_HEIGHT_M = 0.85;
 /**
  * Frames of wrists seen elsewhere that count as evidence the hand was not in the
  * shelf. Few: a pose model's misses are not independent from frame to frame (the
@@ -140,45 +146,61 @@ const WRIST_FLOOR = 0.03;
 
 /**
  * Distance from a point to the space over a plate: its width along the shelf's
- * face, and from its front edge (the plate's position) up to WRIST_INTO_SHELF_M
- * deep into the shelf. `nx, ny`: the face's outward normal (from the layout);
- * without it, the direction to the person stands in.
+ * face, from its front edge (the plate's position) up to WRIST_INTO_SHELF_M deep
+ * into the shelf, and (when both are known) a grip's height above the shelf.
+ * `nx, ny`: the face's outward normal (from the layout); without it, the
+ * direction to the person stands in.
  */
-function distToPlate(x: number, y: number, p: WristPlate, body: { x: number; y: number }): number {
+function distToPlate(x: number, y: number, z: number, p: WristPlate, body: { x: number; y: number }): number {
   const half = (p.widthM ?? 0) / 2;
   let nx = p.nx ?? body.x - p.x;
   let ny = p.ny ?? body.y - p.y;
   const len = Math.hypot(nx, ny);
-  if (len === 0) return Math.hypot(x - p.x, y - p.y);
+  const dz = Number.isNaN(z) || p.heightM === undefined ? 0 : z - (p.heightM + WRIST_ABOVE_SHELF_M);
+  if (len === 0) return Math.hypot(x - p.x, y - p.y, dz);
   nx /= len;
   ny /= len;
   const across = (x - p.x) * -ny + (y - p.y) * nx;
   const out = (x - p.x) * nx + (y - p.y) * ny;
   const dAcross = Math.max(0, Math.abs(across) - half);
   const dOut = out > 0 ? out : Math.max(0, -out - WRIST_INTO_SHELF_M);
-  return Math.hypot(dAcross, dOut);
+  return Math.hypot(dAcross, dOut, dz);
+}
+
+function logSumExp(a: number, b: number): number {
+  const m = Math.max(a, b);
+  return m === -Infinity ? m : m + Math.log(Math.exp(a - m) + Math.exp(b - m));
 }
 
 /**
- * Was this person's hand in the shelf? Each wrist point is weighed as "over the
- * event's plates" against "at rest beside the body" (a likelihood ratio of two
- * round Gaussians, keypoint noise included); the second-best frame decides. A picker's
- * wrist over the plate gives a ratio far above 1 and a factor near 1. With no such
- * point, the factor is the chance that a picker's reaching wrist was missed in
- * every frame this person was seen in (at most WRIST_FRAMES_MAX frames), floored.
- * No wrist seen at all (no pose camera, or every wrist hidden): 1, no evidence.
+ * Was this person's hand in the shelf, over this event's plates? Each wrist point
+ * is weighed as "over the event's plates" against "at rest beside the body" or
+ * "over another plate" (likelihood ratios of round Gaussians, keypoint noise
+ * included; height counts when the camera gives it and the layout has shelf
+ * heights); the second-best frame decides, so one stray keypoint is not a reach.
+ * A wrist over a plate stacked above or beside the event's, where nothing tells
+ * them apart, weighs about even. No frame for the event's plates: the chance a
+ * picker's reaching wrist was hidden in every frame this person was seen (at most
+ * WRIST_FRAMES_MAX frames), floored. No wrist seen at all (no pose camera, or
+ * every wrist hidden): 1, no evidence.
  */
-export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: number, endTs: number, m: WristModel): number {
+export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: number, _endTs: number, m: WristModel, otherPlates: readonly WristPlate[] = []): number {
   const vShelf = m.sigmaM * m.sigmaM + WRIST_ON_PLATE_SPREAD_M * WRIST_ON_PLATE_SPREAD_M;
   const vIdle = m.sigmaM * m.sigmaM + WRIST_IDLE_SPREAD_M * WRIST_IDLE_SPREAD_M;
   const frames = new Map<number, number>();
-  forWrists(t, startTs - WRIST_BEFORE_MS, endTs + WRIST_AFTER_MS, (ts, x, y) => {
+  forWrists(t, startTs - WRIST_BEFORE_MS, startTs + WRIST_AFTER_MS, (ts, x, y, z) => {
     const body = positionAt(t, ts);
     if (body === null) return;
-    let dShelf = Infinity;
-    for (const p of plates) dShelf = Math.min(dShelf, distToPlate(x, y, p, body));
-    const dBody = Math.hypot(x - body.x, y - body.y);
-    const logLr = (-dShelf * dShelf) / (2 * vShelf) + (dBody * dBody) / (2 * vIdle) + Math.log(vIdle / vShelf);
+    let dThis = Infinity;
+    for (const p of plates) dThis = Math.min(dThis, distToPlate(x, y, z, p, body));
+    let dOther = Infinity;
+    for (const p of otherPlates) dOther = Math.min(dOther, distToPlate(x, y, z, p, body));
+    const dims = Number.isNaN(z) ? 2 : 3;
+    const dz = Number.isNaN(z) ? 0 : z - WRIST_IDLE_HEIGHT_M;
+    const dIdle2 = (x - body.x) ** 2 + (y - body.y) ** 2 + dz * dz;
+    const logIdle = -dIdle2 / (2 * vIdle) - (dims / 2) * Math.log(vIdle / vShelf);
+    const logOther = (-dOther * dOther) / (2 * vShelf);
+    const logLr = (-dThis * dThis) / (2 * vShelf) - logSumExp(logIdle, logOther);
     frames.set(ts, Math.max(frames.get(ts) ?? -Infinity, logLr));
   });
   if (frames.size === 0) return 1;
@@ -202,6 +224,8 @@ export function associate(
   positionNoiseM = 0,
   /** Pose cameras' wrists: whose hand was in the shelf. Null: bodies only. */
   wrists: WristModel | null = null,
+  /** Every other plate of the store, for "that wrist was over another plate". */
+  otherPlates: readonly WristPlate[] = [],
 ): AssociationResult {
   const s2 = 2 * tuning.assocSigmaM * tuning.assocSigmaM;
   const distTo = (x: number, y: number): number => {
@@ -227,7 +251,7 @@ export function associate(
     // How plausible a picker this person is at all, whatever the distance: standing
     // still before the reach and walking off when a picker does.
     // A wrist seen over the plates (or seen only elsewhere) says more than any of that.
-    const wrist = wrists === null ? 1 : wristFactor(t, plates, startTs, endTs, wrists);
+    const wrist = wrists === null ? 1 : wristFactor(t, plates, startTs, endTs, wrists, otherPlates);
     const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * wrist;
     const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand);
     scored.push({ t, w, distM: dMin, plausible, ...at });

@@ -111,9 +111,10 @@ export function splitByFacing(ctx: FusionContext, e: ShelfEvent): ShelfEvent[] {
 function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean {
   const { tuning } = ctx;
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is WristPlate => p !== undefined);
+  const otherPlates = [...ctx.plates].filter(([id]) => !e.plateIds.includes(id)).map(([, p]) => p);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
   const assocAmong = (tracks: Track[]): AssociationResult =>
-    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout), wristModel(ctx.layout));
+    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout), wristModel(ctx.layout), otherPlates);
   let assoc = assocAmong(candidates);
   const claimed = ctx.partClaims.get(splitBase(e.eventId));
   if (claimed && assoc.sessions.length > 1 && (assoc.sessions[0]?.probability ?? 0) < tuning.confidenceMin) {

@@ -54,7 +54,7 @@ export class StorePerception implements Perception {
     for (const g of layout.gondolas) {
       for (const sh of g.shelves) {
         this.detectors.set(sh.loadCell.deviceId, new ShelfEventDetector(sh, tuning, (e) => this.unambiguous(e)));
-        for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y, widthM: p.widthM, ...faceNormal(g, p) });
+        for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y, widthM: p.widthM, ...faceNormal(g, p), ...(sh.heightM !== undefined ? { heightM: sh.heightM } : {}) });
       }
     }
     this.ctx = {

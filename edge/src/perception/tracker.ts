@@ -20,8 +20,8 @@ export interface Detection {
   x: number;
   y: number;
   confidence: number;
-  /** Wrists a pose camera saw (floor plane, m); absent from a camera without a pose model. */
-  hands?: readonly { x: number; y: number }[];
+  /** Wrists a pose camera saw (floor plane, m; z: height when it measures depth); absent from a camera without a pose model. */
+  hands?: readonly { x: number; y: number; z?: number }[];
 }
 
 /** Recent wrist points of one track (a ring), for "whose hand was in the shelf". */
@@ -29,6 +29,8 @@ export interface WristRing {
   ts: Float64Array;
   x: Float64Array;
   y: Float64Array;
+  /** Height above the floor, NaN when the camera gave none. */
+  z: Float64Array;
   next: number;
   fill: number;
 }
@@ -332,27 +334,29 @@ export function pushHistory(t: Track, ts: number, x: number, y: number): void {
   if (t.hFill < n) t.hFill++;
 }
 
-export function pushWrists(t: Track, ts: number, hands: readonly { x: number; y: number }[]): void {
+export function pushWrists(t: Track, ts: number, hands: readonly { x: number; y: number; z?: number }[]): void {
   for (const h of hands) {
     if (!Number.isFinite(h.x) || !Number.isFinite(h.y)) continue;
-    const w = (t.wrists ??= { ts: new Float64Array(WRIST_HISTORY_MAX), x: new Float64Array(WRIST_HISTORY_MAX), y: new Float64Array(WRIST_HISTORY_MAX), next: 0, fill: 0 });
+    const n = WRIST_HISTORY_MAX;
+    const w = (t.wrists ??= { ts: new Float64Array(n), x: new Float64Array(n), y: new Float64Array(n), z: new Float64Array(n), next: 0, fill: 0 });
     w.ts[w.next] = ts;
     w.x[w.next] = h.x;
     w.y[w.next] = h.y;
+    w.z[w.next] = h.z !== undefined && Number.isFinite(h.z) ? h.z : NaN;
     w.next = (w.next + 1) % WRIST_HISTORY_MAX;
     if (w.fill < WRIST_HISTORY_MAX) w.fill++;
   }
 }
 
-/** Calls fn for each stored wrist point with from <= ts <= to, oldest first. */
-export function forWrists(t: Track, from: number, to: number, fn: (ts: number, x: number, y: number) => void): void {
+/** Calls fn for each stored wrist point with from <= ts <= to, oldest first (z NaN when unknown). */
+export function forWrists(t: Track, from: number, to: number, fn: (ts: number, x: number, y: number, z: number) => void): void {
   const w = t.wrists;
   if (w === undefined) return;
   const start = (w.next - w.fill + WRIST_HISTORY_MAX) % WRIST_HISTORY_MAX;
   for (let k = 0; k < w.fill; k++) {
     const i = (start + k) % WRIST_HISTORY_MAX;
     const ts = w.ts[i]!;
-    if (ts >= from && ts <= to) fn(ts, w.x[i]!, w.y[i]!);
+    if (ts >= from && ts <= to) fn(ts, w.x[i]!, w.y[i]!, w.z[i]!);
   }
 }
 
