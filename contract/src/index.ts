@@ -7,3 +7,4 @@ export * from './store.js';
 export * from './records.js';
 export * from './config.js';
 export * from './clock.js';
+export * from './face-template.js';

@@ -85,6 +85,8 @@ describe('Gallery', () => {
   it('rejects vectors of the wrong dimension and answers an empty search with no match', async () => {
     const g = make(16, 3);
     expect(() => g.upsert('a', new Float32Array(8))).toThrow(GalleryError);
+    expect(() => g.upsert('a', new Float32Array(8))).toThrow(expect.objectContaining({ code: 'E_GALLERY_DIM', message: 'vector has 8 dims, gallery 16' }));
+    await expect(g.search(new Float32Array(32).fill(0.25))).rejects.toMatchObject({ code: 'E_GALLERY_DIM' });
     expect(await g.search(new Float32Array(16).fill(0.25))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { ManualClock } from '@tebura/contract';
+import { FACE_TEMPLATE, ManualClock } from '@tebura/contract';
 import { buildCloudApp, type CloudApp } from './app.js';
 import { ADMIN_KEY, dropSchema, makeReceipt, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
 
@@ -21,7 +21,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
       clock,
       faceEmbedder: async (img) => {
         embedded.push(img.length);
-        return Float32Array.from(vec(img[0] ?? 0));
+        return Float32Array.from(vec(img[0] ?? 0, FACE_TEMPLATE.dim));
       },
     });
   });
@@ -46,7 +46,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
 
   it('enrols palm and face, stores only ciphertext, and syncs decrypted vectors to the store', async () => {
     expect((await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'palm', template: vec(1) })).statusCode).toBe(201);
-    expect((await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: vec(2) })).statusCode).toBe(201);
+    expect((await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: vec(2, FACE_TEMPLATE.dim) })).statusCode).toBe(201);
     const rows = await cloud.ctx.db.all<{ vector_enc: string }>('SELECT vector_enc FROM enrolments WHERE customer_id = ?', ['cu-1']);
     expect(rows).toHaveLength(2);
     const plain = Buffer.from(Float32Array.from(vec(1)).buffer).toString('base64').slice(0, 12);
@@ -58,6 +58,11 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     const palm = body.enrolments.find((e: { kind: string }) => e.kind === 'palm');
     const norm = Math.hypot(...vec(1));
     expect(palm.vector[3]).toBeCloseTo(vec(1)[3]! / norm, 5);
+    const face = body.enrolments.find((e: { kind: string }) => e.kind === 'face').vector as number[];
+    expect(face).toHaveLength(FACE_TEMPLATE.dim);
+    // Each block unit-norm / sqrt(2): the gate's dot product is the mean of the block cosines.
+    const blockSq = (b: number) => face.slice(b * FACE_TEMPLATE.blockDim, (b + 1) * FACE_TEMPLATE.blockDim).reduce((s, x) => s + x * x, 0);
+    expect([blockSq(0), blockSq(1)].map((x) => x.toFixed(5))).toEqual(['0.50000', '0.50000']);
     const again = await req('GET', `/v1/stores/store-a/sync?since=${body.version}`, undefined, storeA);
     expect(again.json()).toMatchObject({ version: body.version, enrolments: [], deletions: [] });
     expect((await req('GET', '/v1/stores/store-a/sync', undefined, { authorization: `Bearer ${storeKey('store-b')}` })).statusCode).toBe(403);
@@ -68,6 +73,11 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     const a = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', photosB64: [photo, photo] });
     expect(a.statusCode).toBe(201);
     expect(embedded).toEqual([4, 4]);
+    const wrongDim = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: vec(2, 1024) });
+    expect([wrongDim.statusCode, wrongDim.json().code]).toEqual([400, 'E_CUSTOMER_FACE_TEMPLATE_DIM']);
+    expect(wrongDim.json().message).toContain('1024');
+    const zeroBlock = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: [...vec(2, FACE_TEMPLATE.blockDim), ...new Array(FACE_TEMPLATE.blockDim).fill(0)] });
+    expect([zeroBlock.statusCode, zeroBlock.json().code]).toEqual([400, 'E_CUSTOMER_ENROLMENT_VECTOR']);
     const zeros = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'palm', template: new Array(32).fill(0) });
     expect([zeros.statusCode, zeros.json().code]).toEqual([400, 'E_CUSTOMER_ENROLMENT_VECTOR']);
     const short = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'palm', template: [1, 2] });

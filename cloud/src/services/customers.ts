@@ -3,6 +3,7 @@
  * never images), erasure that reaches every store through the sync feed.
  */
 import { randomUUID } from 'node:crypto';
+import { FACE_TEMPLATE, normaliseBlocks } from '@tebura/contract';
 import type { CloudCtx } from '../context.js';
 import { decryptVector, encryptVector } from '../crypto.js';
 import { one, type SqlRunner } from '../db/sql.js';
@@ -71,13 +72,26 @@ export type EnrolBody =
   | { kind: 'palm'; template: number[] }
   | { kind: 'face'; embedding?: number[]; photosB64?: string[] };
 
+/**
+ * A face template must have the current layout (contract FACE_TEMPLATE: two unit blocks
+ * / sqrt(2)); any other length (e.g. a version 1 1024-D embedding) is refused with
+ * E_CUSTOMER_FACE_TEMPLATE_DIM rather than stored and never matched at the gate.
+ */
+function faceTemplate(v: ArrayLike<number>, what: string): Float32Array {
+  if (v.length !== FACE_TEMPLATE.dim) {
+    fail(CloudErrors.FACE_TEMPLATE_DIM, 'validation', `${what} has ${v.length} values; face templates version ${FACE_TEMPLATE.version} have ${FACE_TEMPLATE.dim}`);
+  }
+  normalise(v); // finite and non-zero
+  return normaliseBlocks(v, FACE_TEMPLATE.blocks) ?? fail(CloudErrors.ENROLMENT_VECTOR, 'validation', `${what} has an all-zero block`);
+}
+
 async function faceVector(ctx: CloudCtx, body: { embedding?: number[]; photosB64?: string[] }): Promise<Float32Array> {
-  if (body.embedding !== undefined) return normalise(body.embedding);
+  if (body.embedding !== undefined) return faceTemplate(body.embedding, 'embedding');
   const photos = body.photosB64 ?? [];
   if (photos.length === 0) fail(CloudErrors.ENROLMENT_VECTOR, 'validation', 'face enrolment needs an embedding or photosB64');
   const embed = ctx.faceEmbedder ?? fail(CloudErrors.FACE_EMBEDDER_MISSING, 'unprocessable', 'photos need a face embedder; send an embedding');
   // Photos live only in this function's scope: embedded, averaged, discarded.
-  const vectors: Float32Array[] = [];
+  const sum = new Float32Array(FACE_TEMPLATE.dim);
   for (const [i, b64] of photos.entries()) {
     let v: Float32Array;
     try {
@@ -86,15 +100,10 @@ async function faceVector(ctx: CloudCtx, body: { embedding?: number[]; photosB64
       // The embedder's refusal (no face, several faces, unreadable image) is the caller's to fix.
       return fail(CloudErrors.ENROLMENT_VECTOR, 'unprocessable', `photo ${i}: ${(e as Error).message}`, [{ path: `/photosB64/${i}`, message: 'not embeddable' }]);
     }
-    vectors.push(normalise(v));
+    faceTemplate(v, `photo ${i}'s template`).forEach((x, j) => (sum[j] = (sum[j] as number) + x));
   }
-  const first = vectors[0] as Float32Array;
-  const mean = new Float32Array(first.length);
-  for (const v of vectors) {
-    if (v.length !== mean.length) fail(CloudErrors.ENROLMENT_VECTOR, 'validation', 'embeddings of different lengths');
-    v.forEach((x, i) => (mean[i] = (mean[i] as number) + x));
-  }
-  return normalise(mean);
+  // Averaged block by block: the mean template keeps the layout (dot = mean of the block cosines).
+  return faceTemplate(sum, 'mean template');
 }
 
 export async function enrol(ctx: CloudCtx, customerId: string, body: EnrolBody): Promise<{ version: number }> {

@@ -1,6 +1,6 @@
 /** The face matcher end to end on real photos (../shared/data/faces/set-c). */
 import { readFileSync } from 'node:fs';
-import type { Credential } from '@tebura/contract';
+import { FACE_TEMPLATE, type Credential } from '@tebura/contract';
 import { Gallery, loadFacePipeline, type FacePipeline } from '@tebura/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceMatcher } from './face.js';
@@ -21,6 +21,7 @@ let gallery: Gallery;
 
 beforeAll(async () => {
   pipeline = await loadFacePipeline({ intraOpThreads: 1 });
+  expect(pipeline.dim).toBe(FACE_TEMPLATE.dim);
   gallery = new Gallery({ dim: pipeline.dim, sizeMax: 100 });
   for (const [id, rel] of Object.entries(ENROL)) {
     const r = await pipeline.embed(photo(rel));
@@ -60,6 +61,6 @@ describe('face matcher', () => {
     const broken = createFaceMatcher({ gallery, pipeline: { embed: () => Promise.reject(new Error('session gone')) } });
     expect(await broken.identify(cred('person_01/img2.jpg'), 0)).toMatchObject({ ok: false, reason: 'INTERNAL_ERROR', detail: 'session gone' });
     const wrongDim = createFaceMatcher({ gallery, pipeline: { embed: () => Promise.resolve({ ok: true, embedding: new Float32Array(3), quality: { detectorScore: 1, eyeDistancePx: 50, faceLuma: 100, sharpness: 500, liveness: 1, faces: 1 } }) } });
-    expect(await wrongDim.identify(cred('person_01/img2.jpg'), 0)).toMatchObject({ ok: false, reason: 'INTERNAL_ERROR' });
+    expect(await wrongDim.identify(cred('person_01/img2.jpg'), 0)).toMatchObject({ ok: false, reason: 'INTERNAL_ERROR', detail: `E_GALLERY_DIM: face template has 3 values, the gallery ${FACE_TEMPLATE.dim}` });
   });
 });

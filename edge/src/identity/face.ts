@@ -8,11 +8,13 @@ import type { EmbedResult, Gallery } from '@tebura/models';
 import type { CredentialMatcher, IdentityResult } from './api.js';
 
 /**
- * Cosine threshold for faceres with flip averaging and second-pass keypoints, from
- * `tebura identity eval` on the shared photos: just above their highest impostor
- * score (0.6530), i.e. the lowest threshold with FPIR <= 1e-3 there (docs/identity.md).
+ * Score threshold for face templates version 2 (contract FACE_TEMPLATE: mean of the
+ * faceres RGB and BGR-minus-mean cosines, each flip-averaged, second-pass keypoints),
+ * from `tebura identity eval` on the shared photos: just above their highest impostor
+ * score (0.6344, set-c), i.e. the lowest threshold with FPIR <= 1e-3 there
+ * (docs/identity.md). Version 1 templates (RGB only) used 0.654.
  */
-export const FACE_THRESHOLD_DEFAULT = 0.654;
+export const FACE_THRESHOLD_DEFAULT = 0.635;
 
 export interface FaceMatcherOptions {
   gallery: Gallery;
@@ -36,7 +38,8 @@ export function createFaceMatcher(opts: FaceMatcherOptions): CredentialMatcher {
         const r = await opts.pipeline.embed(image);
         if (!r.ok) return r.detail !== undefined ? { ok: false, reason: r.reason, detail: r.detail } : { ok: false, reason: r.reason };
         if (r.embedding.length !== opts.gallery.dim) {
-          return { ok: false, reason: 'INTERNAL_ERROR', detail: `embedding has ${r.embedding.length} dims, gallery ${opts.gallery.dim}` };
+          // A pipeline of another template layout than the gallery's: refuse, never compare mismatched vectors.
+          return { ok: false, reason: 'INTERNAL_ERROR', detail: `E_GALLERY_DIM: face template has ${r.embedding.length} values, the gallery ${opts.gallery.dim}` };
         }
         const [best] = await opts.gallery.search(r.embedding, 1);
         if (!best || best.score < threshold) {

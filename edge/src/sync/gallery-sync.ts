@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { PeriodicPull } from './periodic-pull.js';
 import { CloudPaths } from '@tebura/contract';
-import type { Gallery } from '@tebura/models';
+import { GalleryError, type Gallery } from '@tebura/models';
 
 /** Pages applied in one pass before yielding to the next interval. */
 export const SYNC_PAGES_PER_PASS_MAX = 50;
@@ -97,7 +97,9 @@ export class GallerySync extends PeriodicPull {
       try {
         g.upsert(e.customerId, Float32Array.from(e.vector), e.version);
       } catch (err) {
-        this.o.log.warn({ customerId: e.customerId, err: (err as Error).message }, 'enrolment not applied');
+        // E.g. E_GALLERY_DIM: a template of another layout (length) than the store's pipeline; it never enters the gallery.
+        const code = err instanceof GalleryError ? err.code : undefined;
+        this.o.log.warn({ customerId: e.customerId, kind: e.kind, code, err: (err as Error).message }, 'enrolment not applied');
       }
     }
     for (const d of p.deletions) {

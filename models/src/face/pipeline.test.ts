@@ -3,6 +3,7 @@
  * each quality reason, and genuine versus impostor scores.
  */
 import { readFileSync } from 'node:fs';
+import { FACE_TEMPLATE } from '@tebura/contract';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFacePipeline, type FacePipeline } from './pipeline.js';
@@ -97,6 +98,10 @@ describe('face pipeline: embeddings on real photos', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(Math.abs(dot(r.embedding, r.embedding) - 1)).toBeLessThan(1e-4);
+    // Template version 2: two unit blocks (RGB, BGR minus mean) scaled by 1/sqrt(2).
+    expect([pipeline.dim, pipeline.templateVersion, r.embedding.length]).toEqual([FACE_TEMPLATE.dim, FACE_TEMPLATE.version, FACE_TEMPLATE.dim]);
+    const half = r.embedding.subarray(0, FACE_TEMPLATE.blockDim);
+    expect(dot(half, half)).toBeCloseTo(0.5, 4);
     expect(r.quality.detectorScore).toBeGreaterThan(0.6);
     expect(r.quality.eyeDistancePx).toBeGreaterThan(50);
   });

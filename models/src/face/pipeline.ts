@@ -4,6 +4,7 @@
  * Every failure is an answer with a stable reason, never an exception, so the
  * gate can tell the shopper what to fix. Images are never written anywhere.
  */
+import { FACE_TEMPLATE, normaliseBlocks } from '@tebura/contract';
 import { DEFAULT_MODELS_DIR, ensureModels } from '../build.js';
 import { loadModel, type LoadedModel } from '../runtime.js';
 import { alignFace, eyeDistancePx } from './align.js';
@@ -11,7 +12,7 @@ import { detectFaces, type FaceBox } from './detect.js';
 import { decodeImage, meanLuma, ImageDecodeError, type RgbImage } from './image.js';
 import { RunGate } from './gate.js';
 import { refineKeypoints } from './refine.js';
-import { l2normalise, laplacianVariance, lumaPlane, mean } from './quality.js';
+import { laplacianVariance, lumaPlane, mean } from './quality.js';
 
 export type FaceDenyReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'FACE_TOO_SMALL' | 'TOO_DARK' | 'BLURRED' | 'SPOOF_SUSPECTED' | 'LOW_QUALITY' | 'INTERNAL_ERROR';
 export type FaceEmbedder = 'faceres' | 'dlib-resnet';
@@ -80,7 +81,10 @@ export const QUEUE_LENGTH_MAX_DEFAULT = 16;
 
 export interface FacePipeline {
   readonly embedder: FaceEmbedder;
+  /** Template length: FACE_TEMPLATE.dim for faceres (two input variants), the embedder's own for dlib-resnet. */
   readonly dim: number;
+  /** Template layout version (contract FACE_TEMPLATE.version for faceres; 0 for the dlib-resnet single block). */
+  readonly templateVersion: number;
   readonly thresholds: Readonly<FaceThresholds>;
   embed(image: Buffer): Promise<EmbedResult>;
   close(): Promise<void>;
@@ -88,10 +92,42 @@ export interface FacePipeline {
 
 /** Detection runs with a black border of this fraction around the image: tight crops then detect reliably. */
 const DETECT_PAD_FRACTION = 0.5;
-const EMBEDDERS: Readonly<Record<FaceEmbedder, { size: number; zoom: number; output: string; dim: number }>> = {
-  faceres: { size: 224, zoom: 1.0, output: 'global_pooling_Mean', dim: 1024 },
-  'dlib-resnet': { size: 150, zoom: 1.0, output: 'descriptor', dim: 128 },
+/**
+ * An embedder runs once per input variant (each flip-averaged, then L2-normalised) and
+ * the template is their concatenation scaled by 1/sqrt(variants): its dot product with
+ * another template is the mean of the per-variant cosine scores. faceres gets RGB 0..255
+ * (what @vladmandic/human feeds it) and BGR minus the ImageNet mean (what its upstream,
+ * HSE_FaceRec_tf, feeds it): their mean score separates the shared photos best (docs/identity.md).
+ */
+type InputVariant = (crop: Float32Array) => Float32Array;
+const IMAGENET_MEAN_BGR = [103.939, 116.779, 123.68] as const;
+const rgb255: InputVariant = (c) => c;
+/** Channels reversed and the ImageNet mean subtracted ("caffe" preprocessing). */
+export const bgrCaffe: InputVariant = (c) => {
+  const o = new Float32Array(c.length);
+  for (let i = 0; i < c.length; i += 3) {
+    o[i] = (c[i + 2] as number) - IMAGENET_MEAN_BGR[0];
+    o[i + 1] = (c[i + 1] as number) - IMAGENET_MEAN_BGR[1];
+    o[i + 2] = (c[i] as number) - IMAGENET_MEAN_BGR[2];
+  }
+  return o;
 };
+const EMBEDDERS: Readonly<Record<FaceEmbedder, { size: number; zoom: number; output: string; blockDim: number; variants: readonly InputVariant[]; templateVersion: number }>> = {
+  faceres: { size: 224, zoom: 1.0, output: 'global_pooling_Mean', blockDim: FACE_TEMPLATE.blockDim, variants: [rgb255, bgrCaffe], templateVersion: FACE_TEMPLATE.version },
+  'dlib-resnet': { size: 150, zoom: 1.0, output: 'descriptor', blockDim: 128, variants: [rgb255], templateVersion: 0 },
+};
+
+/**
+ * The template from per-variant raw embeddings: each block L2-normalised and scaled by
+ * 1/sqrt(blocks), so template . template = mean of the per-block cosines.
+ * Undefined when a block is zero, not finite or of the wrong length.
+ */
+export function composeTemplate(blocks: readonly Float32Array[], blockDim: number): Float32Array | undefined {
+  if (blocks.length === 0 || blocks.some((b) => b.length !== blockDim || b.some((v) => !Number.isFinite(v)))) return undefined;
+  const all = new Float32Array(blocks.length * blockDim);
+  blocks.forEach((b, i) => all.set(b, i * blockDim));
+  return normaliseBlocks(all, blocks.length);
+}
 const LIVENESS_SIZE_PX = 32;
 const LIVENESS_ZOOM = 0.7;
 const QUALITY_SIZE_PX = 112;
@@ -129,15 +165,22 @@ interface AnalyseContext {
   refine: boolean;
 }
 
-/** Embedding of the main face, averaged with its mirror image when asked (same model, one more run). */
-async function embedCrop(c: AnalyseContext, crop: Float32Array): Promise<Float32Array> {
+/** Raw embedding of one input variant of the crop, summed with its mirror image's when asked (one more run). */
+async function embedVariant(c: AnalyseContext, crop: Float32Array, variant: InputVariant): Promise<Float32Array> {
   const { spec } = c;
-  const raw = Float32Array.from((await c.embedModel.run(crop))[spec.output]?.data ?? []);
+  const raw = Float32Array.from((await c.embedModel.run(variant(crop)))[spec.output]?.data ?? []);
   if (c.flip) {
-    const m = (await c.embedModel.run(mirror(crop, spec.size)))[spec.output]?.data ?? new Float32Array(raw.length);
+    const m = (await c.embedModel.run(variant(mirror(crop, spec.size))))[spec.output]?.data ?? new Float32Array(raw.length);
     for (let i = 0; i < raw.length; i++) raw[i] = (raw[i] as number) + (m[i] as number);
   }
   return raw;
+}
+
+/** The crop's template: one block per input variant (composeTemplate); undefined if a block is unusable. */
+async function embedCrop(c: AnalyseContext, crop: Float32Array): Promise<Float32Array | undefined> {
+  const blocks: Float32Array[] = [];
+  for (const v of c.spec.variants) blocks.push(await embedVariant(c, crop, v));
+  return composeTemplate(blocks, c.spec.blockDim);
 }
 
 /** Quality gates in order of cost, then the embedding; the first failing gate answers. */
@@ -161,9 +204,9 @@ async function analyse(c: AnalyseContext, img: RgbImage): Promise<EmbedResult> {
   const live = alignFace(img, kp, LIVENESS_SIZE_PX, LIVENESS_ZOOM).map((v) => v / 255);
   q.liveness = (await c.liveness.run(live))['Identity']?.data[0] ?? 0;
   if (q.liveness < t.livenessMin) return { ok: false, reason: 'SPOOF_SUSPECTED', detail: `liveness ${q.liveness.toFixed(2)} < ${t.livenessMin}`, quality: q };
-  const raw = await embedCrop(c, alignFace(img, kp, spec.size, spec.zoom));
-  if (raw.length !== spec.dim || raw.some((v) => !Number.isFinite(v))) return { ok: false, reason: 'INTERNAL_ERROR', detail: 'embedding not finite' };
-  return { ok: true, embedding: l2normalise(raw), quality: q };
+  const template = await embedCrop(c, alignFace(img, kp, spec.size, spec.zoom));
+  if (template === undefined) return { ok: false, reason: 'INTERNAL_ERROR', detail: 'embedding not finite, zero or of the wrong length' };
+  return { ok: true, embedding: template, quality: q };
 }
 
 /** Never throws: undecodable bytes are LOW_QUALITY, anything unexpected INTERNAL_ERROR. */
@@ -206,7 +249,8 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
 
     return {
       embedder,
-      dim: spec.dim,
+      dim: spec.blockDim * spec.variants.length,
+      templateVersion: spec.templateVersion,
       thresholds: Object.freeze({ ...t }),
       embed(image: Buffer): Promise<EmbedResult> {
         return gate.run(
