@@ -16,6 +16,8 @@ export interface ShopperCandidate {
   probability: number;
   /** See SessionCandidate.plausible. */
   plausible: number;
+  /** See SessionCandidate.reached. */
+  reached: number | null;
   /** Closest approach to the event's plates during the window, metres. */
   distM: number;
   x: number;
@@ -33,6 +35,11 @@ export interface SessionCandidate {
    * or less when not. Two sessions both near 1 at one multi-unit change are two hands.
    */
   plausible: number;
+  /**
+   * How sure a pose camera is that this session's wrist was over the event's
+   * plates (0-1, the best of its people); null when no wrist of theirs was seen.
+   */
+  reached: number | null;
 }
 
 export interface AssociationResult {
@@ -184,7 +191,12 @@ function logSumExp(a: number, b: number): number {
  * WRIST_FRAMES_MAX frames), floored. No wrist seen at all (no pose camera, or
  * every wrist hidden): 1, no evidence.
  */
-export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: number, _endTs: number, m: WristModel, otherPlates: readonly WristPlate[] = []): number {
+export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: number, endTs: number, m: WristModel, otherPlates: readonly WristPlate[] = []): number {
+  return wristEvidence(t, plates, startTs, endTs, m, otherPlates).factor;
+}
+
+/** wristFactor, and `reached`: the chance the wrist was over the plates (null: no wrist seen). */
+export function wristEvidence(t: Track, plates: readonly WristPlate[], startTs: number, _endTs: number, m: WristModel, otherPlates: readonly WristPlate[] = []): { factor: number; reached: number | null } {
   const vShelf = m.sigmaM * m.sigmaM + WRIST_ON_PLATE_SPREAD_M * WRIST_ON_PLATE_SPREAD_M;
   const vIdle = m.sigmaM * m.sigmaM + WRIST_IDLE_SPREAD_M * WRIST_IDLE_SPREAD_M;
   const frames = new Map<number, number>();
@@ -203,12 +215,12 @@ export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: nu
     const logLr = (-dThis * dThis) / (2 * vShelf) - logSumExp(logIdle, logOther);
     frames.set(ts, Math.max(frames.get(ts) ?? -Infinity, logLr));
   });
-  if (frames.size === 0) return 1;
+  if (frames.size === 0) return { factor: 1, reached: null };
   // A hand in a shelf stays there for several frames; one stray keypoint is not a reach.
   const byFrame = [...frames.values()].sort((a, b) => b - a);
   const evidence = byFrame.length >= 2 ? byFrame[1]! : byFrame[0]!;
   const reached = 1 / (1 + Math.exp(-evidence));
-  return WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX));
+  return { factor: WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX)), reached };
 }
 
 export function associate(
@@ -251,14 +263,14 @@ export function associate(
     // How plausible a picker this person is at all, whatever the distance: standing
     // still before the reach and walking off when a picker does.
     // A wrist seen over the plates (or seen only elsewhere) says more than any of that.
-    const wrist = wrists === null ? 1 : wristFactor(t, plates, startTs, endTs, wrists, otherPlates);
-    const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * wrist;
+    const wrist = wrists === null ? { factor: 1, reached: null } : wristEvidence(t, plates, startTs, endTs, wrists, otherPlates);
+    const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * wrist.factor;
     const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand);
-    scored.push({ t, w, distM: dMin, plausible, ...at });
+    scored.push({ t, w, distM: dMin, plausible, reached: wrist.reached, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);
   const out: ShopperCandidate[] = scored
-    .map((c) => ({ sessionId: c.t.sessionId, trackId: c.t.id, probability: total > 0 ? c.w / total : 0, distM: c.distM, x: c.x, y: c.y, ts: c.ts, plausible: c.plausible }))
+    .map((c) => ({ sessionId: c.t.sessionId, trackId: c.t.id, probability: total > 0 ? c.w / total : 0, distM: c.distM, x: c.x, y: c.y, ts: c.ts, plausible: c.plausible, reached: c.reached }))
     .sort((a, b) => b.probability - a.probability);
   const bySession = new Map<string, SessionCandidate>();
   for (const c of out) {
@@ -268,7 +280,8 @@ export function associate(
     if (e) {
       e.probability += c.probability;
       e.plausible = Math.max(e.plausible, c.plausible);
-    } else bySession.set(key, { sessionId: c.sessionId, probability: c.probability, plausible: c.plausible });
+      if (c.reached !== null) e.reached = Math.max(e.reached ?? 0, c.reached);
+    } else bySession.set(key, { sessionId: c.sessionId, probability: c.probability, plausible: c.plausible, reached: c.reached });
   }
   capBySeparation(bySession, scored, startTs, tuning, positionNoiseM);
   return { tracks: out, sessions: [...bySession.values()].sort((a, b) => b.probability - a.probability) };
@@ -280,6 +293,7 @@ interface Scored {
   distM: number;
   /** How plausible a picker this person is at all: 1 standing at the shelf, less walking past. */
   plausible: number;
+  reached: number | null;
   x: number;
   y: number;
   ts: number;

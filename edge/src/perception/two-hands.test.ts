@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtureLayout } from './fixtures.js';
 import { createPerception } from './index.js';
 import { runScenario, type Waypoint } from './scenario.js';
+import { twoHands } from './two-hands.js';
 
 const layout = fixtureLayout({ noiseSigmaG: 1 });
 const T0 = 1_700_000_000_000;
@@ -72,5 +73,26 @@ describe('two hands at one plate', () => {
     );
     expect(r.reviews).toEqual([]);
     expect(r.deltas).toMatchObject([{ sessionId: 'A', sku: 'sku-003', quantityDelta: 2 }]);
+  });
+});
+
+describe('two hands seen by a pose camera', () => {
+  const best = { items: [{ sku: 'sku-003', count: 2 }], probability: 0.99 };
+  const session = (sessionId: string, plausible: number, reached: number | null) => ({ sessionId, probability: 0.5, plausible, reached });
+  const track = (sessionId: string, distM: number) => ({ sessionId, trackId: `t-${sessionId}`, probability: 0.5, plausible: 1, reached: null, distM, x: 0, y: 0, ts: 0 });
+
+  it('both wrists over the plate: one unit each, even when one shopper stayed on', () => {
+    const r = twoHands({ sessions: [session('A', 1, 0.97), session('B', 0.15, 0.95)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
+    expect(r).toEqual({ kind: 'split', sessionIds: ['A', 'B'], sku: 'sku-003', confidence: expect.closeTo(0.99 * 0.95, 6) });
+  });
+
+  it('the same two without wrist evidence stays a human decision', () => {
+    const r = twoHands({ sessions: [session('A', 1, null), session('B', 0.15, null)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
+    expect(r).toEqual({ kind: 'ambiguous' });
+  });
+
+  it('a third person whose wrists were not seen keeps it a human decision', () => {
+    const r = twoHands({ sessions: [session('A', 1, 0.97), session('B', 1, 0.95), session('C', 1, null)], tracks: [track('A', 0.5), track('B', 0.6), track('C', 0.7)] }, best, false, false);
+    expect(r.kind).toBe('ambiguous');
   });
 });

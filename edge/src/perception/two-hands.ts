@@ -23,6 +23,10 @@ const HAND_POSSIBLE_MIN = 0.12;
  * spacing of two shoppers side by side at one facing (0.4-0.6 m) plus noise.
  */
 export const HANDS_NEAR_M = 0.9;
+/** A session whose wrist a pose camera saw over the plate (SessionCandidate.reached). */
+const WRIST_REACHED_MIN = 0.9;
+/** ... and one whose wrists it saw, but elsewhere. */
+const WRIST_NOT_REACHED_MAX = 0.1;
 
 export type TwoHands =
   | { kind: 'one' }
@@ -39,9 +43,16 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
   if (mayDefer && assoc.sessions.filter((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN).length >= 2) {
     if (assoc.sessions.some((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN && s.plausible < HAND_PLAUSIBLE_MIN)) return { kind: 'wait' };
   }
+  const item = best.items[0]!;
+  // A pose camera saw exactly two sessions' wrists over the plate, and the others' elsewhere: one unit each.
+  const reachedIn = assoc.sessions.filter((s) => s.sessionId !== null && (s.reached ?? 0) >= WRIST_REACHED_MIN);
+  const others = assoc.sessions.filter((s) => !reachedIn.includes(s));
+  if (item.count === 2 && reachedIn.length === 2 && others.every((s) => s.reached !== null && s.reached <= WRIST_NOT_REACHED_MAX)) {
+    const [a, b] = reachedIn as [SessionCandidate, SessionCandidate];
+    return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.reached!, b.reached!) };
+  }
   const hands = assoc.sessions.filter((s) => near(s) && s.plausible >= HAND_POSSIBLE_MIN);
   if (hands.length < 2) return { kind: 'one' };
-  const item = best.items[0]!;
   const [a, b] = hands as [SessionCandidate, SessionCandidate];
   // One shopper who stayed beside one who walked off: either took both, or one each;
   // only the weight trace at the hands could tell, so a human looks.
