@@ -243,6 +243,10 @@ function reachInto(pp: People, p: Person, facingIdx: number, t: number): void {
 const HAND_EDGE_MARGIN_M = 0.1;
 /** A hand taking an item resting across plates grips it this far either side of the middle, m. */
 const HAND_ACROSS_SPREAD_M = 0.1;
+/** Hands passing an item meet this high above the floor, m. */
+const HANDOFF_HEIGHT_M = 1.1;
+/** ... for this long, ms. */
+const HANDOFF_MS = 800;
 /** A wrist gripping an item is this much (to twice this) above the shelf's surface, m. */
 const HAND_ABOVE_SHELF_M = 0.08;
 /** Shelf height when the layout does not give one, m. */
@@ -293,6 +297,12 @@ function give(pp: People, p: Person, to: string, tag: string, t: number): void {
   if (other === undefined || other.done || !other.started) return;
   const item = takeTagged(p, tag);
   if (item === undefined) return;
+  // Both hands meet halfway, at chest height, for a moment: what a pose camera sees of a hand-off.
+  const a = pp.position(p, t);
+  const b = pp.position(other, t);
+  const meet = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, z: HANDOFF_HEIGHT_M, from: t, to: t + HANDOFF_MS };
+  p.reach = meet;
+  other.reach = { ...meet };
   other.holding.push({ item });
   pp.events.push({ ts: t, kind: 'handoff', personId: p.id, customerId: p.group.identity.customerId, sku: item.sku, quantity: 1, itemIds: [item.id], plates: [], toPersonId: other.id, toCustomerId: other.group.identity.customerId });
 }

@@ -6,6 +6,7 @@
 import type { Clock, StoreLayout } from '@tebura/contract';
 import type { CartDelta, PerceptionSink, ReviewCandidate } from './api.js';
 import { associate, type AssociationResult, type WristModel, type WristPlate } from './association.js';
+import type { Handoff } from './handoffs.js';
 import { twoHands } from './two-hands.js';
 import type { Bindings } from './binding.js';
 import type { HintBuffer } from './hints.js';
@@ -23,6 +24,10 @@ export interface FusionStats {
   sinkErrors: number;
   frames: number;
   smallChanges: number;
+  /** Hand-offs between sessions seen by pose cameras: moved, both had just picked (left alone), nobody had. */
+  handoffs: number;
+  handoffsAmbiguous: number;
+  handoffsUnexplained: number;
 }
 
 export interface FusionContext {
@@ -41,6 +46,10 @@ export interface FusionContext {
   carts: Map<string, Map<string, number>>;
   /** Where and when each session last picked (one reach per stop). */
   lastPicks: Map<string, { ts: number; x: number; y: number }>;
+  /** What each session last picked and when: what a hand-off passes on. */
+  recentPicks: Map<string, { ts: number; sku: string }>;
+  /** Hand-offs waiting for the giver's pick to be decided (bounded by HANDOFFS_PENDING_MAX). */
+  handoffs: Handoff[];
   /** Sessions charged per split event (base event id): a sibling part's shopper is someone else. */
   partClaims: Map<string, Set<string>>;
   /** Events waiting for track evidence (see retryDeferred). */
@@ -164,6 +173,7 @@ function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hyp
   const putBack = e.deltaG > 0;
   claimPart(ctx, e.eventId, sessionId);
   if (!putBack) notePick(ctx, sessionId, e, assoc);
+  if (!putBack && items.length === 1) noteRecentPick(ctx, sessionId, e.startTs, items[0]!.sku);
   const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
   ctx.carts.set(sessionId, sessionCart);
   // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
@@ -311,5 +321,78 @@ function safeSink(ctx: FusionContext, call: () => void): void {
     call();
   } catch {
     ctx.stats.sinkErrors++;
+  }
+}
+
+/** A hand-off passes on what the giver picked at most this long before it, ms. */
+export const HANDOFF_PICK_WINDOW_MS = 20_000;
+/** A hand-off waits at most this long (device time) for the giver's pick to be decided, ms. */
+export const HANDOFF_WAIT_MS = 10_000;
+/** Hand-offs waiting at once; beyond it the oldest is dropped (counted unexplained). */
+export const HANDOFFS_PENDING_MAX = 32;
+/** Confidence of a hand-off's two cart changes: wrists met, exactly one of the two had just picked. */
+const HANDOFF_CONFIDENCE = 0.9;
+
+function noteRecentPick(ctx: FusionContext, sessionId: string, ts: number, sku: string): void {
+  if (!ctx.recentPicks.has(sessionId) && ctx.recentPicks.size >= LAST_PICKS_MAX) {
+    const oldest = ctx.recentPicks.keys().next().value;
+    if (oldest !== undefined) ctx.recentPicks.delete(oldest);
+  }
+  ctx.recentPicks.set(sessionId, { ts, sku });
+  if (ctx.handoffs.length > 0) resolveHandoffs(ctx);
+}
+
+/** A hand-off seen by the pose cameras: moves the giver's last pick once it is known. */
+export function fuseHandoff(ctx: FusionContext, h: Handoff): void {
+  if (ctx.handoffs.length >= HANDOFFS_PENDING_MAX) {
+    ctx.handoffs.shift();
+    ctx.stats.handoffsUnexplained++;
+  }
+  ctx.handoffs.push(h);
+  resolveHandoffs(ctx);
+}
+
+/**
+ * Each pending hand-off whose giver is known: exactly one of the two sessions
+ * picked something (still in its cart) within HANDOFF_PICK_WINDOW_MS before it.
+ * That unit leaves the giver's cart and enters the receiver's. Both having just
+ * picked is left as it is (counted): who passed what would be a guess. Neither
+ * after HANDOFF_WAIT_MS: something bought earlier, or no hand-off at all.
+ */
+export function resolveHandoffs(ctx: FusionContext): void {
+  const recent = (sessionId: string, h: Handoff): { ts: number; sku: string } | null => {
+    const p = ctx.recentPicks.get(sessionId);
+    return p && p.ts <= h.ts && h.ts - p.ts <= HANDOFF_PICK_WINDOW_MS && (ctx.carts.get(sessionId)?.get(p.sku) ?? 0) > 0 ? p : null;
+  };
+  ctx.handoffs = ctx.handoffs.filter((h) => {
+    const pa = recent(h.a, h);
+    const pb = recent(h.b, h);
+    if (pa && pb) {
+      ctx.stats.handoffsAmbiguous++;
+      return false;
+    }
+    if (pa || pb) {
+      const [giver, receiver, pick] = pa ? [h.a, h.b, pa] : [h.b, h.a, pb!];
+      passOn(ctx, h, giver, receiver, pick.sku);
+      return false;
+    }
+    if (ctx.deviceNowTs - h.ts > HANDOFF_WAIT_MS) {
+      ctx.stats.handoffsUnexplained++;
+      return false;
+    }
+    return true;
+  });
+}
+
+function passOn(ctx: FusionContext, h: Handoff, giver: string, receiver: string, sku: string): void {
+  ctx.recentPicks.delete(giver);
+  ctx.stats.handoffs++;
+  for (const [sessionId, quantityDelta, suffix] of [[giver, -1, 'out'], [receiver, 1, 'in']] as const) {
+    const cart = ctx.carts.get(sessionId) ?? new Map<string, number>();
+    ctx.carts.set(sessionId, cart);
+    cart.set(sku, Math.max(0, (cart.get(sku) ?? 0) + quantityDelta));
+    const delta: CartDelta = { eventId: `handoff:${h.ts}:${giver}:${suffix}`, sessionId, sku, quantityDelta, confidence: HANDOFF_CONFIDENCE, settledAt: h.ts, emittedAt: ctx.clock.now() };
+    ctx.stats.cartDeltas++;
+    safeSink(ctx, () => ctx.sink.cartDelta(delta));
   }
 }

@@ -7,7 +7,8 @@ import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, St
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, retryDeferred, type FusionContext } from './fusion.js';
+import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, type FusionContext } from './fusion.js';
+import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer } from './hints.js';
 import { ProductInference } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
@@ -38,10 +39,14 @@ export class StorePerception implements Perception {
   private readonly events: ShelfEvent[] = [];
   private waiters: Waiter[] = [];
   private sinceRetryMs = 0;
+  private readonly handoffWatch = new HandoffWatch();
+  /** Inside a gondola's footprint: a wrist there is reaching into a shelf. */
+  private readonly overShelf: OverShelf;
   /** Measurement only: stamps each cart delta with when its weight settled. */
   private readonly settleClock = new SettleClock();
 
   constructor(layout: StoreLayout, clock: Clock, nodeSink: PerceptionSink, tuning: PerceptionTuning) {
+    this.overShelf = (x, y) => layout.gondolas.some((g) => x >= g.x && x <= g.x + g.widthM && y >= g.y && y <= g.y + g.depthM);
     const sink: PerceptionSink = {
       cartDelta: (d) => {
         const settleArrivalMs = this.settleClock.arrivalOf(d.eventId);
@@ -72,8 +77,10 @@ export class StorePerception implements Perception {
       deferred: [],
       partClaims: new Map(),
       lastPicks: new Map(),
+      recentPicks: new Map(),
+      handoffs: [],
       deviceNowTs: 0,
-      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0 },
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0 },
     };
   }
 
@@ -109,8 +116,10 @@ export class StorePerception implements Perception {
     for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
     const confirmed = tracker.onFrame(msg.deviceId, msg.ts, msg.detections);
     bindings.afterFrame(msg.ts, confirmed);
+    for (const h of this.handoffWatch.observe(msg.ts, tracker.tracks(), this.overShelf)) fuseHandoff(this.ctx, h);
     for (const t of tracker.expire(msg.ts)) this.retire(t, msg.ts);
     this.advance(msg.ts);
+    if (this.ctx.handoffs.length > 0) resolveHandoffs(this.ctx);
   }
 
   /** Device time moves on: deferred decisions may now be clear or due. */
@@ -198,6 +207,7 @@ export class StorePerception implements Perception {
     bindings.forget(sessionId);
     carts.delete(sessionId);
     this.ctx.lastPicks.delete(sessionId);
+    this.ctx.recentPicks.delete(sessionId);
   }
 
   snapshot(): PerceptionSnapshot {

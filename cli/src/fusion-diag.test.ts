@@ -1,0 +1,33 @@
+/**
+ * Wrists from pose cameras, end to end without a broker: the simulator's traffic
+ * into perception (fusion-diag.ts). Each case compares against the same run with
+ * the wrists dropped, so it fails if the wrists stop helping.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { SCENARIO_DIR } from './paths.js';
+import { diagnoseFusion } from './fusion-diag.js';
+
+const at = (f: string): string => join(SCENARIO_DIR, f);
+
+describe('fusion with pose-camera wrists (broker-free)', () => {
+  it('08-handoffs: hand-offs between separate payers move the item to the one who leaves with it', () => {
+    const withHands = diagnoseFusion(at('08-handoffs.yaml'));
+    const bodies = diagnoseFusion(at('08-handoffs.yaml'), { noHands: true });
+    const receivers = (r: typeof withHands) => r.sessions.filter((s) => s.tags.includes('handoff-receiver') && s.ok).length;
+    // Measured: 2 of 4 receivers exact and unreviewed with wrists (one more exact but its pick's
+    // review named it, one pick itself went to review), 0 without.
+    expect(receivers(withHands)).toBeGreaterThanOrEqual(2);
+    expect(receivers(bodies)).toBeLessThan(receivers(withHands));
+    expect(withHands.precision).toBe(1);
+  }, 60_000);
+
+  it('02-twenty-concurrent and 07-group-one-payer: wrists with height decide who reached in', () => {
+    for (const f of ['02-twenty-concurrent.yaml', '07-group-one-payer.yaml']) {
+      const withHands = diagnoseFusion(at(f));
+      const bodies = diagnoseFusion(at(f), { noHands: true });
+      expect(withHands.cacc, f).toBeGreaterThanOrEqual(bodies.cacc + 0.3);
+      expect(withHands.precision, f).toBeGreaterThanOrEqual(0.99);
+    }
+  }, 60_000);
+});
