@@ -147,9 +147,11 @@ const WRIST_IDLE_HEIGHT_M = 0.85;
  * shelf. Few: a pose model's misses are not independent from frame to frame (the
  * same shelf edge hides the same hand), so a long run of frames does not multiply.
  */
-const WRIST_FRAMES_MAX = 4;
+const WRIST_FRAMES_MAX = 6;
+/** Frames that must agree on a reach: the evidence is the third-best frame. */
+const WRIST_FRAMES_AGREE = 3;
 /** Least wrist factor: a pose model can be wrong in ways its miss rate does not describe. */
-const WRIST_FLOOR = 0.03;
+const WRIST_FLOOR = 0.005;
 
 /**
  * Distance from a point to the space over a plate: its width along the shelf's
@@ -184,7 +186,7 @@ function logSumExp(a: number, b: number): number {
  * is weighed as "over the event's plates" against "at rest beside the body" or
  * "over another plate" (likelihood ratios of round Gaussians, keypoint noise
  * included; height counts when the camera gives it and the layout has shelf
- * heights); the second-best frame decides, so one stray keypoint is not a reach.
+ * heights); the third-best frame decides, so a stray keypoint or two is not a reach.
  * A wrist over a plate stacked above or beside the event's, where nothing tells
  * them apart, weighs about even. No frame for the event's plates: the chance a
  * picker's reaching wrist was hidden in every frame this person was seen (at most
@@ -216,9 +218,10 @@ export function wristEvidence(t: Track, plates: readonly WristPlate[], startTs: 
     frames.set(ts, Math.max(frames.get(ts) ?? -Infinity, logLr));
   });
   if (frames.size === 0) return { factor: 1, reached: null };
-  // A hand in a shelf stays there for several frames; one stray keypoint is not a reach.
+  // A hand in a shelf stays there for several frames (about 11, 70 % of them seen);
+  // one or two stray keypoints of a hand at rest are not a reach.
   const byFrame = [...frames.values()].sort((a, b) => b - a);
-  const evidence = byFrame.length >= 2 ? byFrame[1]! : byFrame[0]!;
+  const evidence = byFrame[Math.min(WRIST_FRAMES_AGREE, byFrame.length) - 1]!;
   const reached = 1 / (1 + Math.exp(-evidence));
   return { factor: WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX)), reached };
 }
@@ -317,24 +320,23 @@ const sessionKey = (t: Track): string => t.sessionId ?? `#${t.id}`;
 function capBySeparation(bySession: Map<string, SessionCandidate>, scored: readonly Scored[], startTs: number, tuning: PerceptionTuning, positionNoiseM: number): void {
   if (bySession.size < 2) return;
   const base = Math.hypot(positionNoiseM, tuning.assocStandSpreadM);
-  const nearest = new Map<string, { d: number; s: number; p: number }>();
-  for (const c of scored) {
+  // Every person (track) with its own distance and plausibility: a companion's
+  // plausibility must not lend itself to another member's nearer position.
+  const people = scored.map((c) => {
     const young = c.t.firstTs > startTs - tuning.assocStableTrackMs;
-    const s = young ? base * tuning.assocUnstableSpreadFactor : base;
-    const key = sessionKey(c.t);
-    const e = nearest.get(key);
-    if (!e || c.distM < e.d) nearest.set(key, { d: c.distM, s, p: Math.max(c.plausible, e?.p ?? 0) });
-    else e.p = Math.max(e.p, c.plausible);
-  }
+    return { key: sessionKey(c.t), d: c.distM, s: young ? base * tuning.assocUnstableSpreadFactor : base, p: c.plausible };
+  });
   // Someone took it: plausibility only ranks the people here (when all stayed, all count fully).
   let pMax = 0;
-  for (const o of nearest.values()) pMax = Math.max(pMax, o.p);
+  for (const o of people) pMax = Math.max(pMax, o.p);
   for (const [key, sc] of bySession) {
-    const me = nearest.get(key);
+    // A session is as good as its most picker-like member (the nearest among equals).
+    let me: (typeof people)[number] | undefined;
+    for (const o of people) if (o.key === key && (!me || o.p > me.p || (o.p === me.p && o.d < me.d))) me = o;
     if (!me) continue;
     let cap = 1;
     // Another person beats this one only if it is a plausible picker and truly nearer.
-    for (const [k, o] of nearest) if (k !== key) cap *= 1 - (o.p / pMax) * normalCdf((me.d - o.d) / Math.hypot(me.s, o.s));
+    for (const o of people) if (o.key !== key) cap *= 1 - (o.p / pMax) * normalCdf((me.d - o.d) / Math.hypot(me.s, o.s));
     sc.probability = Math.min(sc.probability, cap);
   }
 }
