@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { associate, normalCdf, wristFactor } from './association.js';
-import { pushHistory, pushWrists, type Track } from './tracker.js';
+import { mixIdentities, pushHistory, pushWrists, type Track } from './tracker.js';
 import { DEFAULT_TUNING } from './tuning.js';
 
 const T0 = 1_700_000_000_000;
@@ -137,5 +137,33 @@ describe('association: wrist height separates stacked shelves', () => {
     const f = wristFactor(t, [{ ...LOW, heightM: undefined }], T0, T0 + 800, WRISTS, [{ ...HIGH, heightM: undefined }]);
     expect(f).toBeGreaterThan(0.3);
     expect(f).toBeLessThan(0.7);
+  });
+});
+
+describe('identity doubt after two tracks pass close (Track.idMix)', () => {
+  it('mixing moves a share of each identity to the other, never past even', () => {
+    const a = standing('t1', 'A', 3, 1.55);
+    const b = standing('t2', 'B', 3.5, 1.55);
+    mixIdentities(a, b, 0.2);
+    expect(a.idMix?.get('B')).toBeCloseTo(0.2, 9);
+    expect(b.idMix?.get('A')).toBeCloseTo(0.2, 9);
+    for (let k = 0; k < 50; k++) mixIdentities(a, b, 0.4);
+    expect(a.idMix!.get('B')!).toBeLessThanOrEqual(0.5 + 1e-9);
+    expect(a.idMix!.get('B')!).toBeGreaterThan(0.49);
+    // Companions (one session) never doubt each other.
+    const c = standing('t3', 'C', 3, 1.55);
+    const c2 = standing('t4', 'C', 3.5, 1.55);
+    mixIdentities(c, c2, 0.4);
+    expect(c.idMix).toBeUndefined();
+  });
+
+  it('a sure pick by a track that may be another session is no longer a sure charge', () => {
+    const sure = run([standing('t1', 'A', 3, 2.35)]);
+    expect(sure.sessions[0]).toMatchObject({ sessionId: 'A', probability: 1 });
+    const doubtful = standing('t1', 'A', 3, 2.35);
+    doubtful.idMix = new Map([['B', 0.3]]);
+    const r = run([doubtful]);
+    expect(r.sessions.find((s) => s.sessionId === 'A')!.probability).toBeCloseTo(0.7, 9);
+    expect(r.sessions.find((s) => s.sessionId === 'B')!.probability).toBeCloseTo(0.3, 9);
   });
 });

@@ -287,7 +287,30 @@ export function associate(
     } else bySession.set(key, { sessionId: c.sessionId, probability: c.probability, plausible: c.plausible, reached: c.reached });
   }
   capBySeparation(bySession, scored, startTs, tuning, positionNoiseM);
+  mixByIdentity(bySession, out, scored);
   return { tracks: out, sessions: [...bySession.values()].sort((a, b) => b.probability - a.probability) };
+}
+
+/**
+ * A track that may really be another session's person (Track.idMix: they passed
+ * close and the cameras could not tell who went where) gives that share of its
+ * probability to the other session: a confident pick by a doubtful track is no
+ * longer a confident charge, and goes to review.
+ */
+function mixByIdentity(bySession: Map<string, SessionCandidate>, out: readonly ShopperCandidate[], scored: readonly Scored[]): void {
+  for (const c of scored) {
+    if (c.t.idMix === undefined || c.t.sessionId === null) continue;
+    const q = out.find((o) => o.trackId === c.t.id)?.probability ?? 0;
+    const own = bySession.get(c.t.sessionId);
+    if (own === undefined || q === 0) continue;
+    for (const [sessionId, p] of c.t.idMix) {
+      const moved = Math.min(own.probability, q * p);
+      own.probability -= moved;
+      const other = bySession.get(sessionId);
+      if (other) other.probability += moved;
+      else bySession.set(sessionId, { sessionId, probability: moved, plausible: c.plausible, reached: c.reached });
+    }
+  }
 }
 
 interface Scored {

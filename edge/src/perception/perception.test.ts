@@ -77,6 +77,13 @@ describe('createPerception end to end', () => {
     const withMisplaced = createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} });
     withMisplaced.restore({ version: 1, data: { ...(snap.data as object), misplaced: [['g1s1p1', 'sku-004', 2]] } });
     expect((withMisplaced.snapshot().data as { misplaced: unknown }).misplaced).toEqual([['g1s1p1', 'sku-004', 2]]);
+    // So does a track's identity doubt (Track.idMix).
+    const tracks = (snap.data as { tracks: { idMix?: [string, number][] }[] }).tracks;
+    expect(tracks.length).toBeGreaterThan(0);
+    tracks[0]!.idMix = [['s9', 0.25]];
+    const withDoubt = createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} });
+    withDoubt.restore(snap);
+    expect((withDoubt.snapshot().data as { tracks: { idMix?: unknown }[] }).tracks[0]!.idMix).toEqual([['s9', 0.25]]);
     expect(() => createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} }).restore({ version: 1, data: { tracks: 3 } })).toThrow(/snapshot invalid/);
   });
 

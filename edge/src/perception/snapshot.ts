@@ -1,5 +1,5 @@
 /**
- * What must survive a kill -9: which tracks carry which session, admissions still
+ * What must survive a kill -9: which tracks carry which session (and how sure), admissions still
  * waiting for people, lost sessions waiting to re-bind, and the cart perception
  * believes each session holds (the put-back prior), and units known to lie on a
  * plate they are not planned for. Plate baselines are not kept:
@@ -11,7 +11,13 @@ import type { PerceptionSnapshot } from './api.js';
 import type { FusionContext } from './fusion.js';
 
 const SnapshotData = Type.Object({
-  tracks: Type.Array(Type.Object({ id: Type.String(), x: Type.Number(), y: Type.Number(), lastTs: Type.Number(), sessionId: Type.String() })),
+  tracks: Type.Array(
+    Type.Object({
+      id: Type.String(), x: Type.Number(), y: Type.Number(), lastTs: Type.Number(), sessionId: Type.String(),
+      /** Track.idMix: [sessionId, probability]. Absent in older snapshots and on certain tracks. */
+      idMix: Type.Optional(Type.Array(Type.Tuple([Type.String(), Type.Number({ minimum: 0, maximum: 1 })]))),
+    }),
+  ),
   pending: Type.Array(Type.Object({ sessionId: Type.String(), gateId: Type.String(), remaining: Type.Integer({ minimum: 0 }), ts: Type.Number() })),
   orphans: Type.Array(Type.Object({ sessionId: Type.String(), x: Type.Number(), y: Type.Number(), ts: Type.Number() })),
   carts: Type.Array(Type.Object({ sessionId: Type.String(), lines: Type.Array(Type.Tuple([Type.String(), Type.Integer()])) })),
@@ -25,7 +31,7 @@ export function takeSnapshot(ctx: FusionContext): PerceptionSnapshot {
     tracks: ctx.tracker
       .tracks()
       .filter((t) => t.sessionId !== null)
-      .map((t) => ({ id: t.id, x: t.x, y: t.y, lastTs: t.lastTs, sessionId: t.sessionId! })),
+      .map((t) => ({ id: t.id, x: t.x, y: t.y, lastTs: t.lastTs, sessionId: t.sessionId!, ...(t.idMix ? { idMix: [...t.idMix] } : {}) })),
     pending: ctx.bindings.pending.map((p) => ({ ...p })),
     orphans: ctx.bindings.orphans.map((o) => ({ ...o })),
     carts: [...ctx.carts].map(([sessionId, lines]) => ({ sessionId, lines: [...lines] })),
@@ -44,7 +50,8 @@ export function restoreSnapshot(ctx: FusionContext, s: PerceptionSnapshot): void
   for (const t of d.tracks) {
     // A live track may already carry this person if restore comes late: keep one.
     if (ctx.tracker.get(t.id)) ctx.tracker.remove(t.id);
-    ctx.tracker.add(t);
+    const track = ctx.tracker.add(t);
+    if (t.idMix !== undefined && t.idMix.length > 0) track.idMix = new Map(t.idMix);
   }
   ctx.bindings.pending = d.pending.map((p) => ({ ...p }));
   ctx.bindings.orphans = d.orphans.map((o) => ({ ...o }));

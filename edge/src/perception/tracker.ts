@@ -56,6 +56,47 @@ export interface Track {
   hFill: number;
   /** Created on the first wrist a pose camera reports for this person. */
   wrists?: WristRing;
+  /**
+   * How likely this track is really another session's person (after passing
+   * close to them, when the cameras could not tell who went where): session ->
+   * probability; its own session has the rest. Absent: certain.
+   */
+  idMix?: Map<string, number>;
+}
+
+/** A frame's chance that two bound tracks swapped people below this is ignored. */
+const SWAP_P_MIN = 1e-3;
+/** Identity doubts below this are forgotten, and a track keeps at most ID_MIX_MAX of them. */
+const ID_MIX_MIN = 0.005;
+const ID_MIX_MAX = 4;
+
+/**
+ * Two bound tracks of different sessions matched in one frame where the other
+ * assignment was also possible (probability `p` that the detections went the
+ * other way): each track's identity becomes (1 - p) of its own plus p of the
+ * other's. Repeated close frames drift both towards even, never past it.
+ */
+export function mixIdentities(a: Track, b: Track, p: number): void {
+  if (a.sessionId === null || b.sessionId === null || a.sessionId === b.sessionId || p < SWAP_P_MIN) return;
+  const dist = (t: Track): Map<string, number> => {
+    const m = new Map(t.idMix ?? []);
+    m.set(t.sessionId!, 1 - [...(t.idMix?.values() ?? [])].reduce((x, y) => x + y, 0));
+    return m;
+  };
+  const da = dist(a);
+  const db = dist(b);
+  const mix = (own: Map<string, number>, other: Map<string, number>): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const [k, v] of own) out.set(k, (out.get(k) ?? 0) + (1 - p) * v);
+    for (const [k, v] of other) out.set(k, (out.get(k) ?? 0) + p * v);
+    return out;
+  };
+  for (const [t, d] of [[a, mix(da, db)], [b, mix(db, da)]] as const) {
+    d.delete(t.sessionId!);
+    const kept = [...d].filter(([, v]) => v >= ID_MIX_MIN).sort((x, y) => y[1] - x[1]).slice(0, ID_MIX_MAX);
+    if (kept.length === 0) delete t.idMix;
+    else t.idMix = new Map(kept);
+  }
 }
 
 /** A tentative track loses to a confirmed one at equal distance: extra cost, nats. */
@@ -222,6 +263,19 @@ export class Tracker {
     });
     for (const [r, c] of munkres(cost)) {
       if (c < this.list.length && cost[r]![c]! < GATED_OUT) matched[r] = c;
+    }
+    // Identity doubt: two bound people whose detections could have gone the other way.
+    for (let r1 = 0; r1 < dets.length; r1++) {
+      const c1 = matched[r1]!;
+      if (c1 < 0 || this.list[c1]!.sessionId === null) continue;
+      for (let r2 = r1 + 1; r2 < dets.length; r2++) {
+        const c2 = matched[r2]!;
+        if (c2 < 0 || this.list[c2]!.sessionId === null || this.list[c2]!.sessionId === this.list[c1]!.sessionId) continue;
+        const alt = cost[r1]![c2]! + cost[r2]![c1]!;
+        if (alt >= GATED_OUT) continue;
+        const delta = alt - (cost[r1]![c1]! + cost[r2]![c2]!);
+        mixIdentities(this.list[c1]!, this.list[c2]!, 1 / (1 + Math.exp(delta)));
+      }
     }
     dets.forEach((d, r) => {
       const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
