@@ -30,4 +30,16 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
       expect(withHands.precision, f).toBeGreaterThanOrEqual(0.99);
     }
   }, 60_000);
+
+  it('02-twenty-concurrent seed 303: the crest of a hand pressing before it takes a toothbrush is not a put-back', () => {
+    // Nobody in 02 puts anything back. A rise is decided on the full window only
+    // (perception.ts unambiguous): decided early, the crest of the press (+19.4 g)
+    // passed for a put-back and the toothbrush was charged twice.
+    const r = diagnoseFusion(at('02-twenty-concurrent.yaml'), { seed: 303 });
+    expect(r.truth.events.filter((e) => e.kind === 'put')).toEqual([]);
+    expect(r.reviews.filter((x) => x.deltaG > 0)).toEqual([]);
+    const charged = r.deltas.filter((d) => d.sku === 'toothbrush').reduce((n, d) => n + d.quantityDelta, 0);
+    const taken = r.truth.sessions.flatMap((x) => x.basket).filter((b) => b.sku === 'toothbrush').reduce((n, b) => n + b.quantity, 0);
+    expect(charged).toBe(taken);
+  }, 60_000);
 });

@@ -143,6 +143,10 @@ export class StorePerception implements Perception {
    */
   private unambiguous(e: ShelfEvent): boolean {
     const { inference, tuning, hints } = this.ctx;
+    // A rise is decided on the full window: the crest of a hand pressing on the plate
+    // while it takes a light item (15-75 g for 600 ms) holds still long enough to
+    // pass for a put-back of about that weight (02 seed 303: +19.4 g, a toothbrush).
+    if (e.deltaG > 0) return false;
     // Same evidence as fusion's decision: a shelf camera's hint tells equal weights apart.
     const hintFactor = hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
     const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor })[0];
