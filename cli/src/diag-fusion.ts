@@ -19,4 +19,5 @@ for (const x of r.reviews) {
   const skus = x.skuCandidates.map((c) => `${c.sku}x${c.quantity}:${c.probability.toFixed(2)}`).join(' ');
   console.log('R', x.reason, x.plateIds.join('+'), x.deltaG.toFixed(1), 'skus', skus, 'who', who, new Date(x.window.startTs).toISOString().slice(11, 23));
 }
+console.log('stats', JSON.stringify(r.stats));
 console.log(`${r.scenario} seed ${r.seed}: sessions ${r.sessions.length} cacc ${r.cacc.toFixed(3)} review ${r.reviewRate.toFixed(3)} precision ${r.precision.toFixed(3)} recall ${r.recall.toFixed(3)} exitsUnattributed ${r.exitsUnattributed}`);

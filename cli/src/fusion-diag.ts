@@ -36,6 +36,8 @@ export interface DiagResult {
   recall: number;
   /** Exit crossings perception could not give a session. */
   exitsUnattributed: number;
+  /** Perception's own counters at the end (shelf events, hand-offs, ...). */
+  stats: Record<string, number>;
 }
 
 export interface DiagOptions {
@@ -124,5 +126,6 @@ export function diagnoseFusion(scenarioPath: string, o: DiagOptions = {}): DiagR
     precision: tp + fp > 0 ? tp / (tp + fp) : 1,
     recall: tp + fn > 0 ? tp / (tp + fn) : 1,
     exitsUnattributed,
+    stats: p.stats?.() ?? {},
   };
 }
