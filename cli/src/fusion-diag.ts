@@ -7,7 +7,7 @@
  * Run: npx tsx cli/src/diag-fusion.ts <scenario.yaml> [seed|-] [v]
  */
 import { decodeMessage, ManualClock, type CameraDetections, type GateCrossing, type LoadCellWeight, type ProductHints } from '@tebura/contract';
-import { generateTraffic, loadScenario, loadStore, type GroundTruth, type OutMsg } from '@tebura/sim';
+import { generateTraffic, loadScenario, loadStore, scoreRun, type GroundTruth, type OutMsg, type ScoredReceipt } from '@tebura/sim';
 import { createPerceptionWith } from '@tebura/edge/perception/index';
 import type { CartDelta, ReviewCandidate } from '@tebura/edge';
 
@@ -30,6 +30,7 @@ export interface DiagResult {
   reviews: ReviewCandidate[];
   deltas: CartDelta[];
   truth: GroundTruth;
+  /** As `tebura eval` scores them (scoreRun). */
   cacc: number;
   reviewRate: number;
   precision: number;
@@ -98,10 +99,8 @@ export function diagnoseFusion(scenarioPath: string, o: DiagOptions = {}): DiagR
   }
   // As the node files a review item (under its top candidate) and `tebura eval` counts it.
   const reviewed = new Set(reviews.flatMap((x) => x.shopperCandidates.slice(0, 1).map((c) => c.sessionId)));
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
   const sessions: DiagSession[] = [];
+  const receipts: ScoredReceipt[] = [];
   for (const s of run.truth.sessions) {
     if (s.sessionId === null) continue;
     const cart = carts.get(s.sessionId) ?? new Map<string, number>();
@@ -110,21 +109,20 @@ export function diagnoseFusion(scenarioPath: string, o: DiagOptions = {}): DiagR
     for (const sku of new Set([...cart.keys(), ...want.keys()])) {
       const got = cart.get(sku) ?? 0;
       const w = want.get(sku) ?? 0;
-      tp += Math.min(got, w);
-      fp += Math.max(0, got - w);
-      fn += Math.max(0, w - got);
       if (got !== w) diff.push(`${sku} got ${got} want ${w}`);
     }
     const isReviewed = reviewed.has(s.sessionId);
     sessions.push({ sessionId: s.sessionId, customerId: s.customerId, tags: s.tags, ok: diff.length === 0 && !isReviewed, reviewed: isReviewed, diff, exitAttributed: s.exitTs === null || exits.has(s.sessionId) });
+    receipts.push({ customerId: s.customerId, sessionId: s.sessionId, closed: true, reviewed: isReviewed, lines: [...cart].filter(([, q]) => q > 0).map(([sku, quantity]) => ({ sku, quantity })) });
   }
-  const n = Math.max(1, sessions.length);
+  // The totals as `tebura eval` scores them (an exact receipt counts in cacc even if a review touched it).
+  const score = scoreRun(run.truth, receipts);
   return {
     scenario: scenario.name, seed, sessions, reviews, deltas, truth: run.truth,
-    cacc: sessions.filter((s) => s.ok).length / n,
-    reviewRate: sessions.filter((s) => s.reviewed).length / n,
-    precision: tp + fp > 0 ? tp / (tp + fp) : 1,
-    recall: tp + fn > 0 ? tp / (tp + fn) : 1,
+    cacc: score.cacc,
+    reviewRate: score.review_rate,
+    precision: score.item_precision,
+    recall: score.item_recall,
     exitsUnattributed,
     stats: p.stats?.() ?? {},
   };
