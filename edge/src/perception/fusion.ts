@@ -40,6 +40,8 @@ export interface FusionContext {
   inference: ProductInference;
   hints: HintBuffer;
   plates: Map<string, WristPlate>;
+  /** The overhead cameras' pose models (wristModel of the layout), or null without them. */
+  wrists: WristModel | null;
   /** Tracks lost or gone out, kept a little for late-settling events. */
   retired: { track: Track; ts: number }[];
   /** What perception put in each session's cart: the prior for put-backs. */
@@ -123,7 +125,7 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const otherPlates = [...ctx.plates].filter(([id]) => !e.plateIds.includes(id)).map(([, p]) => p);
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
   const assocAmong = (tracks: Track[]): AssociationResult =>
-    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout), wristModel(ctx.layout), otherPlates);
+    associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout), ctx.wrists, otherPlates);
   let assoc = assocAmong(candidates);
   const claimed = ctx.partClaims.get(splitBase(e.eventId));
   if (claimed && assoc.sessions.length > 1 && (assoc.sessions[0]?.probability ?? 0) < tuning.confidenceMin) {
@@ -226,7 +228,7 @@ function claimPart(ctx: FusionContext, eventId: string, sessionId: string): void
 }
 
 /** The overhead cameras' pose models (their worst wrist noise and miss rate), or null when none reports wrists. */
-function wristModel(layout: StoreLayout): WristModel | null {
+export function wristModel(layout: StoreLayout): WristModel | null {
   const pose = layout.cameras.filter((c) => c.kind === 'overhead' && c.handNoiseM !== undefined);
   if (pose.length === 0) return null;
   return { sigmaM: Math.max(...pose.map((c) => c.handNoiseM ?? 0)), missRate: Math.max(...pose.map((c) => c.handMissRate ?? 0)) };

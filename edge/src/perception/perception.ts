@@ -7,7 +7,7 @@ import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, St
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, type FusionContext } from './fusion.js';
+import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, wristModel, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer } from './hints.js';
 import { ProductInference } from './product-inference.js';
@@ -72,6 +72,7 @@ export class StorePerception implements Perception {
       inference: new ProductInference(layout, tuning),
       hints: new HintBuffer(tuning.hintsMax, layout.cameras),
       plates,
+      wrists: wristModel(layout),
       retired: [],
       carts: new Map(),
       deferred: [],
