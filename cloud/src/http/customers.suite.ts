@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { FACE_TEMPLATE, ManualClock } from '@tebura/contract';
-import { buildCloudApp, type CloudApp } from './app.js';
-import { ADMIN_KEY, dropSchema, makeReceipt, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
+import { buildCloudApp } from './app.js';
+import { ADMIN_KEY, makeReceipt, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
+import { useCloudApp } from '../testing/use-cloud-app.js';
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const storeA = { authorization: `Bearer ${storeKey('store-a')}` };
@@ -13,25 +14,18 @@ export function customersSuite(backend: Backend): void {
 describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
   const cfg = testConfig(backend);
   const clock = new ManualClock(1_700_000_000_000);
-  let cloud: CloudApp;
   const embedded: number[] = [];
 
-  beforeAll(async () => {
-    cloud = await buildCloudApp(cfg, {
+  const cloud = useCloudApp(cfg, {
       clock,
       faceEmbedder: async (img) => {
         embedded.push(img.length);
         return Float32Array.from(vec(img[0] ?? 0, FACE_TEMPLATE.dim));
       },
     });
-  });
-  afterAll(async () => {
-    await cloud.close();
-    await dropSchema(cfg);
-  });
 
   const req = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = admin) =>
-    cloud.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+    cloud().app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
 
   it('creates customers with consent, idempotently', async () => {
     const a = await req('POST', '/v1/customers', { customerId: 'cu-1', consent });
@@ -47,7 +41,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
   it('enrols palm and face, stores only ciphertext, and syncs decrypted vectors to the store', async () => {
     expect((await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'palm', template: vec(1) })).statusCode).toBe(201);
     expect((await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: vec(2, FACE_TEMPLATE.dim) })).statusCode).toBe(201);
-    const rows = await cloud.ctx.db.all<{ vector_enc: string }>('SELECT vector_enc FROM enrolments WHERE customer_id = ?', ['cu-1']);
+    const rows = await cloud().ctx.db.all<{ vector_enc: string }>('SELECT vector_enc FROM enrolments WHERE customer_id = ?', ['cu-1']);
     expect(rows).toHaveLength(2);
     const plain = Buffer.from(Float32Array.from(vec(1)).buffer).toString('base64').slice(0, 12);
     for (const r of rows) expect(r.vector_enc.includes(plain)).toBe(false);
@@ -105,7 +99,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
       const a = (await req('GET', '/v1/entry-tokens/jwks', undefined, {})).json();
       const b = (await again.app.inject({ method: 'GET', url: '/v1/entry-tokens/jwks' })).json();
       expect(b).toEqual(a);
-      const stored = await cloud.ctx.db.all<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
+      const stored = await cloud().ctx.db.all<{ private_jwk: string }>('SELECT private_jwk FROM signing_keys');
       expect(stored.every((r) => !r.private_jwk.includes('"d"'))).toBe(true);
     } finally {
       await again.close();
@@ -116,8 +110,8 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     const before = (await req('GET', '/v1/stores/store-a/sync?since=0', undefined, storeA)).json();
     const d = await req('DELETE', '/v1/customers/cu-1');
     expect(d.statusCode).toBe(200);
-    expect(await cloud.ctx.db.all('SELECT 1 FROM enrolments WHERE customer_id = ?', ['cu-1'])).toEqual([]);
-    const audit = await cloud.ctx.db.all<{ action: string }>('SELECT action FROM audit WHERE subject = ? ORDER BY audit_id', ['cu-1']);
+    expect(await cloud().ctx.db.all('SELECT 1 FROM enrolments WHERE customer_id = ?', ['cu-1'])).toEqual([]);
+    const audit = await cloud().ctx.db.all<{ action: string }>('SELECT action FROM audit WHERE subject = ? ORDER BY audit_id', ['cu-1']);
     expect(audit.map((a) => a.action)).toContain('customer.erase');
     const after = (await req('GET', `/v1/stores/store-a/sync?since=${before.version}`, undefined, storeA)).json();
     expect(after.deletions).toEqual([{ customerId: 'cu-1', version: after.version }]);
@@ -130,7 +124,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
   it('lists receipts, opens a dispute the store pulls, and refunds on resolution', async () => {
     await req('POST', '/v1/customers', { customerId: 'cu-2', consent });
     const rec = makeReceipt({ storeId: 'store-a', sessionId: 'sx', receiptId: 'rx', customerId: 'cu-2', items: [{ sku: 'tea', quantity: 2, unitPriceMinor: 200, taxClass: 'food' }] });
-    await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...storeA, 'idempotency-key': 'rx' }, payload: rec });
+    await cloud().app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...storeA, 'idempotency-key': 'rx' }, payload: rec });
     const list = (await req('GET', '/v1/customers/cu-2/receipts')).json();
     expect(list.receipts).toHaveLength(1);
     expect(list.receipts[0]).toMatchObject({ receiptId: 'rx', totalMinor: 432, payment: { status: 'captured' }, paidMinor: 432 });
@@ -163,7 +157,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     const [me, other] = [await token('cu-3'), await token('cu-4')];
     for (const [id, rid] of [['cu-3', 'r3'], ['cu-4', 'r4']] as const) {
       const rec = makeReceipt({ storeId: 'store-a', sessionId: `s-${rid}`, receiptId: rid, customerId: id, items: [{ sku: 'tea', quantity: 1, unitPriceMinor: 200, taxClass: 'food' }] });
-      await cloud.app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...storeA, 'idempotency-key': rid }, payload: rec });
+      await cloud().app.inject({ method: 'POST', url: '/v1/stores/store-a/receipts', headers: { ...storeA, 'idempotency-key': rid }, payload: rec });
     }
     const mine = await req('GET', '/v1/customers/cu-3/receipts', undefined, me);
     expect([mine.statusCode, (mine.json() as { receipts: { receiptId: string }[] }).receipts.map((r) => r.receiptId)]).toEqual([200, ['r3']]);

@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@tebura/contract';
-import { buildCloudApp, type CloudApp } from './app.js';
+import { buildCloudApp } from './app.js';
 import { trialBalance } from '../ledger/journal.js';
-import { dropSchema, makeAdjustment, makeReceipt, makeSession, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
+import { makeAdjustment, makeReceipt, makeSession, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
+import { useCloudApp } from '../testing/use-cloud-app.js';
 
 
 export function ingestSuite(backend: Backend): void {
 describe(`record ingest on ${backend}`, () => {
   const cfg = testConfig(backend);
-  let cloud: CloudApp;
   const clock = new ManualClock(1_700_000_000_000);
   const auth = { authorization: `Bearer ${storeKey('store-a')}` };
 
-  beforeAll(async () => {
-    cloud = await buildCloudApp(cfg, { clock });
-  });
-  afterAll(async () => {
-    await cloud.close();
-    await dropSchema(cfg);
-  });
+  const cloud = useCloudApp(cfg, { clock });
 
   const post = (path: string, id: string, body: unknown, headers: Record<string, string> = auth) =>
-    cloud.app.inject({ method: 'POST', url: path, headers: { ...headers, 'idempotency-key': id }, payload: body as object });
+    cloud().app.inject({ method: 'POST', url: path, headers: { ...headers, 'idempotency-key': id }, payload: body as object });
 
   const items = [
     { sku: 'onigiri', quantity: 2, unitPriceMinor: 150, taxClass: 'food' as const },
@@ -41,7 +35,7 @@ describe(`record ingest on ${backend}`, () => {
     const b = await post('/v1/stores/store-a/receipts', 'r1', rec);
     expect(b.statusCode).toBe(200);
     expect(b.json()).toEqual({ status: 'exists', id: 'r1', payment: { status: 'captured' } });
-    const stats = await cloud.stats();
+    const stats = await cloud().stats();
     expect(stats.chargedTotalMinor).toBe(rec.totalMinor);
   });
 
@@ -50,7 +44,7 @@ describe(`record ingest on ${backend}`, () => {
     const big = makeReceipt({ storeId: 'store-a', sessionId: 's2', receiptId: 'r2', customerId: 'cust-2', items: [{ sku: 'wine', quantity: 3, unitPriceMinor: 2000, taxClass: 'standard' }] });
     const a = await post('/v1/stores/store-a/receipts', 'r2', big);
     expect(a.json().payment).toEqual({ status: 'captured' });
-    const ops = await cloud.ctx.db.all<{ op: string; amount_minor: number }>("SELECT op, amount_minor FROM payments WHERE record_id = 'r2' ORDER BY op");
+    const ops = await cloud().ctx.db.all<{ op: string; amount_minor: number }>("SELECT op, amount_minor FROM payments WHERE record_id = 'r2' ORDER BY op");
     expect(ops.map((o) => [o.op, Number(o.amount_minor)])).toEqual([['capture', 3000], ['charge', big.totalMinor - 3000]]);
   });
 
@@ -67,7 +61,7 @@ describe(`record ingest on ${backend}`, () => {
     const a = await post('/v1/stores/store-a/receipts', 'r4', rec);
     expect(a.statusCode).toBe(201);
     expect(a.json().payment).toEqual({ status: 'failed', reason: 'card declined' });
-    const st = await cloud.app.inject({ method: 'GET', url: '/v1/customers/cust-decline-4/standing', headers: auth });
+    const st = await cloud().app.inject({ method: 'GET', url: '/v1/customers/cust-decline-4/standing', headers: auth });
     expect(st.json()).toEqual({ unpaidMinor: rec.totalMinor, disputed: false });
   });
 
@@ -99,7 +93,7 @@ describe(`record ingest on ${backend}`, () => {
     const extra = makeAdjustment({ adjustmentId: 'a6b', receipt: rec, deltas: [{ sku: 'gum', quantity: 1, unitPriceMinor: 120, taxClass: 'food' }] });
     const b = await post('/v1/stores/store-a/adjustments', 'a6b', extra);
     expect(b.json().payment).toEqual({ status: 'captured' });
-    expect(Object.values(await trialBalance(cloud.ctx.db))).toEqual([0]);
+    expect(Object.values(await trialBalance(cloud().ctx.db))).toEqual([0]);
   });
 
   it('places no hold for a session that arrives after its receipt', async () => {
@@ -107,7 +101,7 @@ describe(`record ingest on ${backend}`, () => {
     expect((await post('/v1/stores/store-a/receipts', 'r-late', rec)).json().payment).toEqual({ status: 'captured' });
     const s = await post('/v1/stores/store-a/sessions', 's-late', makeSession({ storeId: 'store-a', sessionId: 's-late', customerId: 'c-late' }));
     expect(s.json()).toEqual({ status: 'created', id: 's-late', payment: { status: 'pending', reason: 'receipt already settled' } });
-    expect(await cloud.ctx.db.all("SELECT 1 FROM payments WHERE record_id = 's-late'")).toEqual([]);
+    expect(await cloud().ctx.db.all("SELECT 1 FROM payments WHERE record_id = 's-late'")).toEqual([]);
   });
 
   it('answers 409 for an adjustment whose receipt has not arrived', async () => {
@@ -158,9 +152,9 @@ describe(`record ingest on ${backend}`, () => {
     expect([bad.statusCode, bad.json().code]).toEqual([400, 'E_SCHEMA']);
     const extra = await post(url, 'r10', { ...rec, surprise: 1 });
     expect(extra.json().code).toBe('E_SCHEMA');
-    const json = await cloud.app.inject({ method: 'POST', url, headers: { ...auth, 'idempotency-key': 'r10', 'content-type': 'application/json' }, payload: '{' });
+    const json = await cloud().app.inject({ method: 'POST', url, headers: { ...auth, 'idempotency-key': 'r10', 'content-type': 'application/json' }, payload: '{' });
     expect([json.statusCode, json.json().code]).toEqual([400, 'E_JSON']);
-    const missing = await cloud.app.inject({ method: 'GET', url: '/v1/nothing' });
+    const missing = await cloud().app.inject({ method: 'GET', url: '/v1/nothing' });
     expect([missing.statusCode, missing.json().code]).toEqual([404, 'E_NOT_FOUND']);
   });
 });

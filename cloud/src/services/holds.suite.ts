@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@tebura/contract';
-import { buildCloudApp, type CloudApp } from '../http/app.js';
 import { trialBalance } from '../ledger/journal.js';
-import { ADMIN_KEY, dropSchema, makeReceipt, makeSession, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
+import { ADMIN_KEY, makeReceipt, makeSession, storeKey, testConfig, type Backend } from '../testing/fixtures.js';
+import { useCloudApp } from '../testing/use-cloud-app.js';
 
 const HOLD_TTL_MS = 3_600_000;
 const store = { authorization: `Bearer ${storeKey('store-a')}` };
@@ -12,18 +12,11 @@ export function holdsSuite(backend: Backend): void {
   describe(`hold expiry on ${backend}`, () => {
     const cfg = testConfig(backend, { holdTtlMs: HOLD_TTL_MS });
     const clock = new ManualClock(1_700_000_000_000);
-    let cloud: CloudApp;
-    beforeAll(async () => {
-      cloud = await buildCloudApp(cfg, { clock });
-    });
-    afterAll(async () => {
-      await cloud.close();
-      await dropSchema(cfg);
-    });
+    const cloud = useCloudApp(cfg, { clock });
 
     const post = (kind: 'sessions' | 'receipts', id: string, payload: object) =>
-      cloud.app.inject({ method: 'POST', url: `/v1/stores/store-a/${kind}`, headers: { ...store, 'idempotency-key': id }, payload });
-    const sweep = async () => (await cloud.app.inject({ method: 'POST', url: '/v1/admin/payments/sweep', headers: admin })).json() as { holdsExpired: number };
+      cloud().app.inject({ method: 'POST', url: `/v1/stores/store-a/${kind}`, headers: { ...store, 'idempotency-key': id }, payload });
+    const sweep = async () => (await cloud().app.inject({ method: 'POST', url: '/v1/admin/payments/sweep', headers: admin })).json() as { holdsExpired: number };
     const receipt = (sid: string) => makeReceipt({ storeId: 'store-a', sessionId: sid, receiptId: `r-${sid}`, customerId: 'c-h', items: [{ sku: 'tea', quantity: 2, unitPriceMinor: 200, taxClass: 'food' }] });
 
     it('voids a hold whose session has no receipt after holdTtlMs, once; a late receipt is then charged in full', async () => {
@@ -34,7 +27,7 @@ export function holdsSuite(backend: Backend): void {
       clock.advance(2000);
       expect(await sweep()).toMatchObject({ holdsExpired: 2 }); // h3's hold was captured by its receipt
       expect(await sweep()).toMatchObject({ holdsExpired: 0 });
-      const db = cloud.ctx.db;
+      const db = cloud().ctx.db;
       const sessions = await db.all<{ session_id: string; auth_status: string }>("SELECT session_id, auth_status FROM sessions WHERE session_id LIKE 'h%' ORDER BY session_id");
       expect(sessions.map((s) => `${s.session_id}:${s.auth_status}`)).toEqual(['h1:expired', 'h2:expired', 'h3:authorized']);
       const voids = await db.all<{ record_id: string; amount_minor: number }>("SELECT record_id, amount_minor FROM payments WHERE op = 'void' AND status = 'ok' ORDER BY record_id");
@@ -48,7 +41,7 @@ export function holdsSuite(backend: Backend): void {
       const ops = await db.all<{ op: string; amount_minor: number }>("SELECT op, amount_minor FROM payments WHERE record_id = 'r-h2' AND status = 'ok'");
       expect(ops.map((o) => [o.op, Number(o.amount_minor)])).toEqual([['charge', 432]]);
       expect(Object.values(await trialBalance(db)).every((v) => v === 0)).toBe(true);
-      const standing = await cloud.app.inject({ method: 'GET', url: '/v1/customers/c-h/standing', headers: admin });
+      const standing = await cloud().app.inject({ method: 'GET', url: '/v1/customers/c-h/standing', headers: admin });
       expect(standing.json()).toEqual({ unpaidMinor: 0, disputed: false });
     });
   });
