@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { benchIdentity, formatBenchReport, latencyStats } from './bench.js';
 import { identityEval, formatEvalReport } from './eval.js';
 import { operatingPoint } from './eval-metrics.js';
-import { loadFacePipeline, type FacePipeline } from './face/pipeline.js';
+import { useFacePipeline } from './testing/use-face-pipeline.js';
 
 const FACES = (set: string): string => fileURLToPath(new URL(`../../../shared/data/faces/${set}`, import.meta.url));
 
@@ -42,16 +42,10 @@ describe('latencyStats', () => {
 });
 
 describe('identityEval and benchIdentity on real photos', () => {
-  let pipeline: FacePipeline;
-  beforeAll(async () => {
-    pipeline = await loadFacePipeline({ intraOpThreads: 1 });
-  }, 120_000);
-  afterAll(async () => {
-    await pipeline.close();
-  });
+  const pipeline = useFacePipeline();
 
   it('evaluates set-a: every crop acquired, most probes identified at rank 1', async () => {
-    const r = await identityEval({ galleryDir: FACES('set-a'), pipeline });
+    const r = await identityEval({ galleryDir: FACES('set-a'), pipeline: pipeline() });
     expect(r.people).toBe(8);
     expect(r.enrolled).toBe(8);
     expect(r.probes).toBe(32);
@@ -68,7 +62,7 @@ describe('identityEval and benchIdentity on real photos', () => {
   }, 120_000);
 
   it('evaluates set-c: every photo acquired, FNIR at most one probe of 48 at FPIR 1e-3', async () => {
-    const r = await identityEval({ galleryDir: FACES('set-c'), pipeline });
+    const r = await identityEval({ galleryDir: FACES('set-c'), pipeline: pipeline() });
     expect(r).toMatchObject({ people: 13, probes: 48, failureToAcquireRate: 0, nonMatedSearches: 48 });
     expect(r.rank1Rate).toBe(1);
     expect(r.points[1]?.resolutionLimited).toBe(true);
@@ -76,7 +70,7 @@ describe('identityEval and benchIdentity on real photos', () => {
   }, 120_000);
 
   it('benchmarks decisions and palm search on small galleries', async () => {
-    const r = await benchIdentity({ imagesDir: FACES('set-a'), pipeline, faceGallerySizes: [500], palmGallerySize: 20_000, iterations: 5 });
+    const r = await benchIdentity({ imagesDir: FACES('set-a'), pipeline: pipeline(), faceGallerySizes: [500], palmGallerySize: 20_000, iterations: 5 });
     expect(r.face).toHaveLength(1);
     expect(r.face[0]?.decision.n).toBe(5);
     expect(r.face[0]?.decision.p95Ms).toBeGreaterThan(r.face[0]?.search.p50Ms ?? Infinity);

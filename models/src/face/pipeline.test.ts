@@ -5,23 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { FACE_TEMPLATE } from '@tebura/contract';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFacePipeline, type FacePipeline } from './pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { loadFacePipeline } from './pipeline.js';
+import { useFacePipeline } from '../testing/use-face-pipeline.js';
 import { dot } from './quality.js';
 
 const FACES = new URL('../../../../shared/data/faces/', import.meta.url);
 const photo = (rel: string): Buffer => readFileSync(new URL(rel, FACES));
 
-let pipeline: FacePipeline;
-beforeAll(async () => {
-  pipeline = await loadFacePipeline({ intraOpThreads: 1 });
-}, 120_000);
-afterAll(async () => {
-  await pipeline.close();
-});
+const pipeline = useFacePipeline();
 
 async function embedding(rel: string): Promise<Float32Array> {
-  const r = await pipeline.embed(photo(rel));
+  const r = await pipeline().embed(photo(rel));
   if (!r.ok) throw new Error(`${rel}: ${r.reason} ${r.detail ?? ''}`);
   return r.embedding;
 }
@@ -29,20 +24,20 @@ async function embedding(rel: string): Promise<Float32Array> {
 describe('face pipeline: quality reasons', () => {
   it('a black image is TOO_DARK', async () => {
     const black = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#000' } }).jpeg().toBuffer();
-    const r = await pipeline.embed(black);
+    const r = await pipeline().embed(black);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toBe('TOO_DARK');
   });
 
   it('a bright image without a face is NO_FACE', async () => {
     const grey = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a8a8a' } }).png().toBuffer();
-    const r = await pipeline.embed(grey);
+    const r = await pipeline().embed(grey);
     expect(r).toMatchObject({ ok: false, reason: 'NO_FACE' });
   });
 
   it('a group photo is MULTIPLE_FACES', async () => {
     for (const f of ['set-a/_unlabelled/bbt1.jpg', 'set-a/_unlabelled/bbt4.jpg', 'set-c/_unlabelled/couple.jpg']) {
-      const r = await pipeline.embed(photo(f));
+      const r = await pipeline().embed(photo(f));
       expect(r, f).toMatchObject({ ok: false, reason: 'MULTIPLE_FACES' });
     }
   });
@@ -54,25 +49,25 @@ describe('face pipeline: quality reasons', () => {
       .composite([{ input: small, left: 170, top: 160 }])
       .png()
       .toBuffer();
-    const r = await pipeline.embed(big);
+    const r = await pipeline().embed(big);
     expect(r).toMatchObject({ ok: false, reason: 'FACE_TOO_SMALL' });
   });
 
   it('a strongly blurred face is BLURRED', async () => {
     const blurred = await sharp(photo('set-c/person_01/img2.jpg')).blur(12).jpeg().toBuffer();
-    const r = await pipeline.embed(blurred);
+    const r = await pipeline().embed(blurred);
     expect(r).toMatchObject({ ok: false, reason: 'BLURRED' });
   });
 
   it('a face in a dim room is TOO_DARK', async () => {
     const dim = await sharp(photo('set-c/person_04/img13.jpg')).linear(0.12, 0).jpeg().toBuffer();
-    const r = await pipeline.embed(dim);
+    const r = await pipeline().embed(dim);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(['TOO_DARK', 'NO_FACE']).toContain(r.reason);
   });
 
   it('bytes that are not an image are LOW_QUALITY, not an exception', async () => {
-    const r = await pipeline.embed(Buffer.from('definitely not a jpeg'));
+    const r = await pipeline().embed(Buffer.from('definitely not a jpeg'));
     expect(r).toMatchObject({ ok: false, reason: 'LOW_QUALITY' });
   });
 
@@ -90,16 +85,16 @@ describe('face pipeline: quality reasons', () => {
 describe('face pipeline: embeddings on real photos', () => {
   it('opens a WEBP file named .jpg by content', async () => {
     const e = await embedding('set-c/person_03/img47.jpg');
-    expect(e.length).toBe(pipeline.dim);
+    expect(e.length).toBe(pipeline().dim);
   });
 
   it('returns an L2-normalised embedding with its quality measures', async () => {
-    const r = await pipeline.embed(photo('set-c/person_01/img1.jpg'));
+    const r = await pipeline().embed(photo('set-c/person_01/img1.jpg'));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(Math.abs(dot(r.embedding, r.embedding) - 1)).toBeLessThan(1e-4);
     // Template version 2: two unit blocks (RGB, BGR minus mean) scaled by 1/sqrt(2).
-    expect([pipeline.dim, pipeline.templateVersion, r.embedding.length]).toEqual([FACE_TEMPLATE.dim, FACE_TEMPLATE.version, FACE_TEMPLATE.dim]);
+    expect([pipeline().dim, pipeline().templateVersion, r.embedding.length]).toEqual([FACE_TEMPLATE.dim, FACE_TEMPLATE.version, FACE_TEMPLATE.dim]);
     const half = r.embedding.subarray(0, FACE_TEMPLATE.blockDim);
     expect(dot(half, half)).toBeCloseTo(0.5, 4);
     expect(r.quality.detectorScore).toBeGreaterThan(0.6);

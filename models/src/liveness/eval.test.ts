@@ -4,25 +4,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFacePipeline, type FacePipeline } from '../face/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { useFacePipeline } from '../testing/use-face-pipeline.js';
 import { decodeImage } from '../face/image.js';
 import { synthesiseAttack } from './attacks.js';
 import { formatLivenessReport, livenessEval } from './eval.js';
 
 const FACES = (rel: string): string => fileURLToPath(new URL(`../../../../shared/data/faces/${rel}`, import.meta.url));
 
-let pipeline: FacePipeline;
-beforeAll(async () => {
-  pipeline = await loadFacePipeline({ intraOpThreads: 1 });
-}, 120_000);
-afterAll(async () => {
-  await pipeline.close();
-});
+const pipeline = useFacePipeline();
 
 describe('liveness on live photos', () => {
   it('rejects no more than 1 % of the 101 labelled live photos of set-a and set-c as spoofs', async () => {
-    const r = await livenessEval({ dirs: [FACES('set-a'), FACES('set-c')], attacks: [], pipeline });
+    const r = await livenessEval({ dirs: [FACES('set-a'), FACES('set-c')], attacks: [], pipeline: pipeline() });
     expect(r.live.images).toBe(101);
     // Every photo reaches the liveness check (no quality gate stops a labelled photo first).
     expect(r.live.livenessScores.n).toBe(101);
@@ -60,7 +54,7 @@ describe('synthetic presentation attacks', () => {
   });
 
   it('pass through the whole pipeline and are counted per kind', async () => {
-    const r = await livenessEval({ dirs: [FACES('set-a')], attacks: ['recapture'], pipeline });
+    const r = await livenessEval({ dirs: [FACES('set-a')], attacks: ['recapture'], pipeline: pipeline() });
     expect(r.attacks).toHaveLength(1);
     expect(r.attacks[0]).toMatchObject({ kind: 'recapture', images: 40 });
     const a = r.attacks[0]!;
