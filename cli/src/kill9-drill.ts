@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { topicFor, type Receipt } from '@tebura/contract';
-import { generateTraffic, loadScenario, loadStore, population, type GroundTruth, type OutMsg, type Scenario } from '@tebura/sim';
+import { DECISION_WAIT_MS_DEFAULT, generateTraffic, loadScenario, loadStore, population, type GroundTruth, type OutMsg, type Scenario } from '@tebura/sim';
 import { EdgeProcess } from '@tebura/edge/testing/edge-process';
 import { testIssuer, type TestIssuer } from '@tebura/edge/testing/tokens';
 import { DEFAULT_STORE, SCENARIO_DIR } from './paths.js';
@@ -35,8 +35,6 @@ const BROKER = process.env['TEBURA_TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const SEED = 7;
 /** Simulated seconds per wall second: fast, yet the edge's wall-clock exit wait (500 ms) still spans seconds of shelf data. */
 const SPEED = 8;
-/** As the simulator's gates: a decision is waited for at most this long, wall clock. */
-const DECISION_WAIT_MS = 10_000;
 /** A publisher behind its schedule catches up at most this much (keeps the pace after a stall). */
 const MAX_LAG_MS = 200;
 /** The default periodic checkpoint, in store (simulated) time. */
@@ -133,7 +131,8 @@ async function runStore(t: Traffic, issuer: TestIssuer, killAfter: readonly numb
       wallAt = Math.max(due, Date.now() - MAX_LAG_MS);
       tAt = m.t;
       const awaitDecisions = async (): Promise<void> => {
-        const deadline = Date.now() + DECISION_WAIT_MS;
+        // As the simulator's gates: a decision is waited for at most this long, wall clock.
+        const deadline = Date.now() + DECISION_WAIT_MS_DEFAULT;
         while (asked.some((x) => !decided.has(x)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         wallAt = Math.max(wallAt, Date.now() - MAX_LAG_MS);
       };
