@@ -7,6 +7,7 @@
  * of the window it spent within reach; likelihoods are normalised into a posterior
  * and summed per session, since companions roll up to their payer's session.
  */
+import { normalCdf } from './track-filter.js';
 import { forHistory, forWrists, positionAt, type Track } from './tracker.js';
 import type { PerceptionTuning } from './tuning.js';
 
@@ -40,6 +41,12 @@ export interface SessionCandidate {
    * plates (0-1, the best of its people); null when no wrist of theirs was seen.
    */
   reached: number | null;
+  /**
+   * Present only on a session no track of its own put here: it stands in for another
+   * session's track that may really be its person (Track.idMix). The same body, so
+   * never a second hand.
+   */
+  viaDoubt?: true;
 }
 
 export interface AssociationResult {
@@ -308,7 +315,7 @@ function mixByIdentity(bySession: Map<string, SessionCandidate>, out: readonly S
       own.probability -= moved;
       const other = bySession.get(sessionId);
       if (other) other.probability += moved;
-      else bySession.set(sessionId, { sessionId, probability: moved, plausible: c.plausible, reached: c.reached });
+      else bySession.set(sessionId, { sessionId, probability: moved, plausible: c.plausible, reached: c.reached, viaDoubt: true });
     }
   }
 }
@@ -364,10 +371,5 @@ function capBySeparation(bySession: Map<string, SessionCandidate>, scored: reado
   }
 }
 
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
-export function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152073) * t + 1.421413758) * t - 0.284496735) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
+
+export { normalCdf };

@@ -54,7 +54,7 @@ export class StorePerception implements Perception {
       },
       review: (r) => nodeSink.review(r),
     };
-    const tracker = new Tracker(tuning, layout.cameras);
+    const tracker = new Tracker(tuning, layout.cameras, layout.gondolas);
     const plates = new Map<string, WristPlate>();
     for (const g of layout.gondolas) {
       for (const sh of g.shelves) {

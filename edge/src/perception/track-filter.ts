@@ -148,3 +148,11 @@ export class LabelReliability {
     e.rate = clamp((1 - w) * e.rate + w * (kept ? 0 : 1), SWITCH_RATE_MIN, SWITCH_RATE_MAX);
   }
 }
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152073) * t + 1.421413758) * t - 0.284496735) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}

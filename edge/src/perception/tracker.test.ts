@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Prng } from '@tebura/contract';
 import { Bindings } from './binding.js';
 import { fixtureLayout } from './fixtures.js';
-import { Tracker, type Detection, type Track } from './tracker.js';
+import { Tracker, encounterStep, mixIdentities, type Detection, type Track } from './tracker.js';
 import { DEFAULT_TUNING } from './tuning.js';
 
 const T0 = 1_700_000_000_000;
@@ -35,6 +35,8 @@ interface FeedOptions {
   miss?: (cam: string, ms: number, p: Person) => boolean;
   /** A confirmed track ended (perception hands it to the bindings). */
   lost?: (t: Track) => void;
+  /** A pose model's wrists for this person at `at` (drawn from the same stream). */
+  hands?: (at: { x: number; y: number }, rng: Prng) => Detection['hands'];
 }
 
 /** Feeds both cameras every frame from 0 to durationMs; calls after() after each frame. */
@@ -47,7 +49,8 @@ function feed(tr: Tracker, people: Person[], durationMs: number, o: FeedOptions,
       for (const p of people) {
         const at = p.at(ms);
         if (!at || rng.next() < (o.missRate ?? 0) || o.miss?.(cam.id, ms, p)) continue;
-        dets.push({ localId: o.relabel?.(cam.id, ms, p) ?? p.label, x: at.x + rng.normal(0, o.noiseM), y: at.y + rng.normal(0, o.noiseM), confidence: 0.9 });
+        const hands = o.hands?.(at, rng);
+        dets.push({ localId: o.relabel?.(cam.id, ms, p) ?? p.label, x: at.x + rng.normal(0, o.noiseM), y: at.y + rng.normal(0, o.noiseM), confidence: 0.9, ...(hands ? { hands } : {}) });
       }
       const confirmed = tr.onFrame(cam.id, T0 + ms, dets);
       after?.(T0 + ms, confirmed);
@@ -204,5 +207,70 @@ describe('tracker', () => {
     const b = walker('b', { x: 3.45, y: 2 }, { x: 3.45, y: 2 }, 0, 1);
     feed(tr, [a, b], 20_000, { noiseM: 0.1, missRate: 0.15 });
     expect(tr.tracks().map((t) => t.id).sort()).toEqual(['t1', 't2']);
+  });
+
+  describe('resting wrists and identity doubt', () => {
+    /** Two people side by side 0.45 m apart for 30 s, seen through a vague box (25 cm). */
+    const run = (footprints: { x: number; y: number; widthM: number; depthM: number }[]): { errM: number; doubt: number } => {
+      const cams = CAMS.map((c) => ({ ...c, positionNoiseM: 0.25, handNoiseM: 0.08 }));
+      const tr = new Tracker(DEFAULT_TUNING, cams, footprints);
+      const a = walker('a', { x: 3, y: 2 }, { x: 3, y: 2 }, 0, 1);
+      const b = walker('b', { x: 3.45, y: 2 }, { x: 3.45, y: 2 }, 0, 1);
+      // Both wrists hang 0.2 m either side of the body, swaying 5 cm, each placed to 8 cm.
+      const hands = (at: { x: number; y: number }, rng: Prng): Detection['hands'] =>
+        [-0.2, 0.2].map((side) => ({ x: at.x + side + rng.normal(0, 0.05) + rng.normal(0, 0.08), y: at.y + rng.normal(0, 0.08), z: 0.85 + rng.normal(0, 0.08) }));
+      let err = 0;
+      let n = 0;
+      feed(tr, [a, b], 30_000, { noiseM: 0.25, hands }, (ts) => {
+        if (ts === T0 + 2000) {
+          nearest(tr, 3, 2).sessionId = 'A';
+          nearest(tr, 3.45, 2).sessionId = 'B';
+        }
+        if (ts < T0 + 5000) return;
+        for (const t of tr.tracks()) {
+          const truth = t.sessionId === 'A' ? 3 : t.sessionId === 'B' ? 3.45 : null;
+          if (truth === null) continue;
+          err += (t.x - truth) ** 2 + (t.y - 2) ** 2;
+          n++;
+        }
+      });
+      const doubt = Math.max(0, ...tr.tracks().flatMap((t) => [...(t.idMix?.values() ?? [])]));
+      return { errM: Math.sqrt(err / Math.max(1, n)), doubt };
+    };
+
+    it('places people by their resting wrists when the box is vague, and keeps who is who', () => {
+      const gondolaFarAway = [{ x: 0, y: 5, widthM: 1, depthM: 0.5 }];
+      const withWrists = run(gondolaFarAway);
+      const bodyOnly = run([]);
+      expect(withWrists.errM).toBeLessThan(bodyOnly.errM / 2);
+      expect(withWrists.doubt).toBeLessThan(0.02);
+    });
+
+    it('ignores the wrist midpoint when a wrist may be in a shelf', () => {
+      // The shelf's edge is a step from the people: every wrist is within its margin.
+      const gondolaBehind = [{ x: 2, y: 1.8, widthM: 3, depthM: 0.5 }];
+      const besideShelf = run(gondolaBehind);
+      const bodyOnly = run([]);
+      expect(besideShelf.errM).toBeCloseTo(bodyOnly.errM, 6);
+    });
+
+    it('holds an encounter at its worst frame: standing side by side does not add up to a swap', () => {
+      const track = (id: string, sessionId: string): Track => ({ ...new Tracker(DEFAULT_TUNING).add({ id, x: 0, y: 0, lastTs: T0, sessionId }) });
+      const a = track('t1', 'A');
+      const b = track('t2', 'B');
+      let was = 0;
+      // A hundred frames, each with a 20 % chance the detections went the other way, then one at 35 %.
+      for (const p of [...new Array<number>(100).fill(0.2), 0.35, 0.1]) {
+        mixIdentities(a, b, encounterStep(was, p));
+        was = Math.max(was, Math.min(p, 0.5));
+      }
+      expect(a.idMix?.get('B')).toBeCloseTo(0.35, 9);
+      expect(b.idMix?.get('A')).toBeCloseTo(0.35, 9);
+      // Frame by frame they would have drifted to even.
+      const c = track('t3', 'C');
+      const d = track('t4', 'D');
+      for (let k = 0; k < 100; k++) mixIdentities(c, d, 0.2);
+      expect(c.idMix?.get('D')).toBeGreaterThan(0.49);
+    });
   });
 });

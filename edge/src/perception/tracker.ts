@@ -12,7 +12,7 @@
  */
 import { munkres } from 'munkres';
 import { DuplicateWatch } from './track-duplicates.js';
-import { CameraNoise, LabelReliability, initialState, predictCovariance, predictedPositionVar, updateCovariance, type FilterState } from './track-filter.js';
+import { CameraNoise, LabelReliability, initialState, normalCdf, predictCovariance, predictedPositionVar, updateCovariance, type FilterState } from './track-filter.js';
 import type { PerceptionTuning } from './tuning.js';
 
 export interface Detection {
@@ -142,21 +142,99 @@ const DEFAULT_NOISE_M = 0.15;
 /** Only tracks this well established teach a camera's noise (a new track's variance is a guess). */
 const NOISE_LEARN_HITS_MIN = 10;
 const GATED_OUT = 1e6;
+/** Two wrists at rest hang this far apart at most (shoulder width and a sway), m ... */
+const IDLE_PAIR_MAX_M = 0.7;
+/** ... and no higher than this (a raised hand is passing something, or reaching up), m. */
+const IDLE_WRIST_Z_MAX_M = 1.05;
+/** A wrist this close to a gondola (or in it) may be in a shelf, not beside its body, m. */
+const SHELF_MARGIN_M = 0.15;
+
+/** A gondola's footprint on the floor (layout coordinates, m). */
+export interface Footprint {
+  x: number;
+  y: number;
+  widthM: number;
+  depthM: number;
+}
+
+/**
+ * The mix that takes a pair whose encounter so far came to a swap chance of `was`
+ * to one of max(was, p): mixing by q after `was` is a swap of was(1-q) + q(1-was).
+ * Zero when this frame is no worse than one already counted.
+ */
+export function encounterStep(was: number, p: number): number {
+  const target = Math.min(p, 0.5);
+  if (target <= was) return 0;
+  return (target - was) / (1 - 2 * was);
+}
+
+/** Frames of doubt between one pair this close in time are one encounter, ms. */
+const ENCOUNTER_GAP_MS = 2000;
+/** Pairs of tracks whose encounter is remembered at once (stale ones are dropped first). */
+const ENCOUNTERS_MAX = 1024;
 
 export class Tracker {
   private readonly list: Track[] = [];
+  /** Track pair -> worst frame of their current encounter (see doubt()). */
+  private readonly encounters = new Map<string, { pMax: number; lastTs: number }>();
   private readonly filters = new Map<string, FilterState>();
   private nextId = 1;
   private readonly localHint = new Map<string, string>();
   readonly noise = new CameraNoise(DEFAULT_NOISE_M);
   readonly labels = new LabelReliability();
   private readonly duplicates = new DuplicateWatch();
+  /**
+   * Noise of the midpoint of two resting wrists as a body position, learned like
+   * `noise` (its own key per camera). Seeded from the pose model's wrist noise.
+   */
+  readonly midNoise = new CameraNoise(DEFAULT_NOISE_M);
 
+  /**
+   * `footprints`: the gondolas, so a wrist in a shelf is not taken for one at rest
+   * (without them wrists never refine positions).
+   */
   constructor(
     private readonly tuning: PerceptionTuning,
-    cameras: readonly { id: string; kind: string; positionNoiseM: number }[] = [],
+    cameras: readonly { id: string; kind: string; positionNoiseM: number; handNoiseM?: number }[] = [],
+    private readonly footprints: readonly Footprint[] = [],
   ) {
-    for (const c of cameras) if (c.kind === 'overhead') this.noise.seed(c.id, c.positionNoiseM);
+    for (const c of cameras) {
+      if (c.kind !== 'overhead') continue;
+      this.noise.seed(c.id, c.positionNoiseM);
+      if (c.handNoiseM !== undefined) this.midNoise.seed(c.id, c.handNoiseM);
+    }
+  }
+
+  /**
+   * Where a detection puts the person, and how well: the camera's body point,
+   * refined by the midpoint of both wrists when both hang at rest beside the body
+   * (a pose model's keypoints are often sharper than its box: a camera whose box
+   * wanders by 25 cm still places wrists to a few cm). Inverse-variance weighted,
+   * each variance learned per camera from the innovations of established tracks.
+   */
+  private measure(cameraId: string, d: Detection, rVar: number): Measured {
+    const mid = this.footprints.length > 0 ? this.restingMid(d) : null;
+    if (mid === null) return { x: d.x, y: d.y, v: rVar, mid: null };
+    const mVar = this.midNoise.varianceM2(cameraId);
+    const v = 1 / (1 / rVar + 1 / mVar);
+    return { x: v * (d.x / rVar + mid.x / mVar), y: v * (d.y / rVar + mid.y / mVar), v, mid };
+  }
+
+  /** Midpoint of a detection's two wrists when both are at rest: low, close together, out of every shelf. */
+  private restingMid(d: Detection): { x: number; y: number } | null {
+    const h = d.hands;
+    if (h === undefined || h.length !== 2) return null;
+    const [a, b] = [h[0]!, h[1]!];
+    if (!Number.isFinite(a.x) || !Number.isFinite(a.y) || !Number.isFinite(b.x) || !Number.isFinite(b.y)) return null;
+    if ((a.z ?? 0) > IDLE_WRIST_Z_MAX_M || (b.z ?? 0) > IDLE_WRIST_Z_MAX_M) return null;
+    if (Math.hypot(a.x - b.x, a.y - b.y) > IDLE_PAIR_MAX_M) return null;
+    if (this.nearShelf(a.x, a.y) || this.nearShelf(b.x, b.y)) return null;
+    return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  }
+
+  private nearShelf(x: number, y: number): boolean {
+    const m = SHELF_MARGIN_M;
+    return this.footprints.some((g) => x >= g.x - m && x <= g.x + g.widthM + m && y >= g.y - m && y <= g.y + g.depthM + m);
   }
 
   tracks(): readonly Track[] {
@@ -185,14 +263,15 @@ export class Tracker {
     if (dets.some((d) => !Number.isFinite(d.x) || !Number.isFinite(d.y))) dets = dets.filter((d) => Number.isFinite(d.x) && Number.isFinite(d.y));
     if (dets.length === 0) return confirmedNow;
     const rVar = this.noise.varianceM2(cameraId);
-    const matched = this.assign(cameraId, ts, dets, rVar);
+    const ms = dets.map((d) => this.measure(cameraId, d, rVar));
+    const matched = this.assign(cameraId, ts, dets, ms);
     dets.forEach((d, r) => {
       const c = matched[r]!;
       let t: Track;
       if (c >= 0) {
         t = this.list[c]!;
         const was = this.confirmed(t);
-        this.update(t, d, ts, cameraId, rVar);
+        this.update(t, d, ms[r]!, ts, cameraId, rVar);
         if (!was && this.confirmed(t)) confirmedNow.push(t);
       } else {
         if (d.confidence < SPAWN_CONFIDENCE_MIN || this.list.length >= this.tuning.tracksMax) return;
@@ -227,16 +306,16 @@ export class Tracker {
   }
 
   /** Hungarian assignment of detections to tracks; matched[r] is a track index or -1. */
-  private assign(cameraId: string, ts: number, dets: readonly Detection[], rVar: number): number[] {
+  private assign(cameraId: string, ts: number, dets: readonly Detection[], ms: readonly Measured[]): number[] {
     const matched = new Array<number>(dets.length).fill(-1);
     if (this.list.length === 0) return matched;
     const gateFloor = this.tuning.gateM;
+    const rVar = this.noise.varianceM2(cameraId);
     const cols = this.list.map((t) => {
       const p = this.predict(t, ts);
       const f = this.filter(t, rVar);
-      const S = predictedPositionVar(f, Math.max(0, ts - t.lastTs) / 1000) + rVar;
-      const gate = Math.min(GATE_MAX_M, Math.max(gateFloor, GATE_SIGMAS * Math.sqrt(S)));
-      return { p, S, gate, penalty: this.confirmed(t) ? 0 : TENTATIVE_PENALTY };
+      const P = predictedPositionVar(f, Math.max(0, ts - t.lastTs) / 1000);
+      return { p, P, penalty: this.confirmed(t) ? 0 : TENTATIVE_PENALTY };
     });
     const labelBonus = this.labels.bonusNats(cameraId);
     const freshPenalty = Math.min(this.labels.freshPenaltyNats(cameraId), FRESH_LABEL_PENALTY_MAX);
@@ -248,12 +327,14 @@ export class Tracker {
       const hinted = this.localHint.get(`${cameraId}/${d.localId}`);
       // A label this camera has not given to any live track says "someone new" (or a rare switch).
       const fresh = hinted === undefined || !ids.has(hinted);
+      const m = ms[r]!;
       const row = this.list.map((t, j) => {
         const c = cols[j]!;
-        const dist = Math.hypot(d.x - c.p.x, d.y - c.p.y);
-        if (dist > c.gate) return GATED_OUT;
+        const S = c.P + m.v;
+        const dist = Math.hypot(m.x - c.p.x, m.y - c.p.y);
+        if (dist > Math.min(GATE_MAX_M, Math.max(gateFloor, GATE_SIGMAS * Math.sqrt(S)))) return GATED_OUT;
         // Negative log-likelihood: the log of its spread keeps an uncertain track from winning by being vague.
-        const nll = (dist * dist) / (2 * c.S) + Math.log(c.S) + COST_OFFSET;
+        const nll = (dist * dist) / (2 * S) + Math.log(S) + COST_OFFSET;
         const label = hinted === t.id ? -labelBonus : fresh && c.penalty === 0 ? freshPenalty : 0;
         return Math.max(0, nll + c.penalty + label);
       });
@@ -264,17 +345,29 @@ export class Tracker {
     for (const [r, c] of munkres(cost)) {
       if (c < this.list.length && cost[r]![c]! < GATED_OUT) matched[r] = c;
     }
-    // Identity doubt: two bound people whose detections could have gone the other way.
+    // Identity doubt: a bound person's detection that could have been another bound
+    // person's: both detections the other way round, or (when the other track got
+    // none this frame) this one detection.
+    const rowOf = new Map<number, number>();
+    matched.forEach((c, r) => {
+      if (c >= 0) rowOf.set(c, r);
+    });
     for (let r1 = 0; r1 < dets.length; r1++) {
       const c1 = matched[r1]!;
       if (c1 < 0 || this.list[c1]!.sessionId === null) continue;
-      for (let r2 = r1 + 1; r2 < dets.length; r2++) {
-        const c2 = matched[r2]!;
-        if (c2 < 0 || this.list[c2]!.sessionId === null || this.list[c2]!.sessionId === this.list[c1]!.sessionId) continue;
-        const alt = cost[r1]![c2]! + cost[r2]![c1]!;
+      for (let c2 = 0; c2 < this.list.length; c2++) {
+        if (c2 === c1 || this.list[c2]!.sessionId === null || this.list[c2]!.sessionId === this.list[c1]!.sessionId) continue;
+        const r2 = rowOf.get(c2);
+        if (r2 !== undefined && r2 < r1) continue;
+        const alt = cost[r1]![c2]! + (r2 === undefined ? 0 : cost[r2]![c1]!);
         if (alt >= GATED_OUT) continue;
-        const delta = alt - (cost[r1]![c1]! + cost[r2]![c2]!);
-        mixIdentities(this.list[c1]!, this.list[c2]!, 1 / (1 + Math.exp(delta)));
+        const delta = alt - (cost[r1]![c1]! + (r2 === undefined ? 0 : cost[r2]![c2]!));
+        // The frame may be ambiguous (a camera's box is vague) while the tracks are not:
+        // a wrong frame barely moves a well-known track, and the next frame puts it back.
+        // They trade people only if their own estimates could be confused.
+        const [k1, k2] = [cols[c1]!, cols[c2]!];
+        const pState = normalCdf(-Math.hypot(k1.p.x - k2.p.x, k1.p.y - k2.p.y) / Math.sqrt(k1.P + k2.P));
+        this.doubt(this.list[c1]!, this.list[c2]!, Math.min(1 / (1 + Math.exp(delta)), pState), ts);
       }
     }
     dets.forEach((d, r) => {
@@ -283,6 +376,28 @@ export class Tracker {
       if (c >= 0 && this.confirmed(this.list[c]!)) this.labels.observe(cameraId, hinted === this.list[c]!.id);
     });
     return matched;
+  }
+
+  /**
+   * One frame's chance `p` that two bound tracks' detections went the other way.
+   * Frames of one encounter are not independent chances to swap: two people standing
+   * side by side for a minute are no more likely to have traded tracks than at their
+   * closest frame (the next frame's assignment puts each back on its own). So an
+   * encounter (frames of doubt no more than ENCOUNTER_GAP_MS apart) raises the pair's
+   * doubt to its worst frame, not to the product of all of them.
+   */
+  private doubt(a: Track, b: Track, p: number, ts: number): void {
+    if (p < SWAP_P_MIN) return;
+    const key = a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`;
+    const e = this.encounters.get(key);
+    const was = e !== undefined && ts - e.lastTs <= ENCOUNTER_GAP_MS ? e.pMax : 0;
+    if (e === undefined && this.encounters.size >= ENCOUNTERS_MAX) {
+      for (const [k, v] of this.encounters) if (ts - v.lastTs > ENCOUNTER_GAP_MS) this.encounters.delete(k);
+      if (this.encounters.size >= ENCOUNTERS_MAX) this.encounters.clear();
+    }
+    this.encounters.set(key, { pMax: Math.max(was, p), lastTs: ts });
+    const q = encounterStep(was, p);
+    if (q > 0) mixIdentities(a, b, q);
   }
 
   /** Removes tracks unseen for too long and returns the confirmed ones (tentative ones just vanish). */
@@ -352,16 +467,19 @@ export class Tracker {
     return t;
   }
 
-  private update(t: Track, d: Detection, ts: number, cameraId: string, rVar: number): void {
+  private update(t: Track, d: Detection, m: Measured, ts: number, cameraId: string, rVar: number): void {
     const f = this.filter(t, rVar);
     // A frame older than the track's last update (cameras out of step) is used as if current.
     const dtS = Math.max(0, ts - t.lastTs) / 1000;
     const p = this.predict(t, ts);
     predictCovariance(f, dtS);
-    const rx = d.x - p.x;
-    const ry = d.y - p.y;
-    if (t.hits >= NOISE_LEARN_HITS_MIN) this.noise.observe(cameraId, (rx * rx + ry * ry) / 2, f.pp);
-    const { kp, kv } = updateCovariance(f, rVar);
+    if (t.hits >= NOISE_LEARN_HITS_MIN) {
+      this.noise.observe(cameraId, ((d.x - p.x) ** 2 + (d.y - p.y) ** 2) / 2, f.pp);
+      if (m.mid !== null) this.midNoise.observe(cameraId, ((m.mid.x - p.x) ** 2 + (m.mid.y - p.y) ** 2) / 2, f.pp);
+    }
+    const rx = m.x - p.x;
+    const ry = m.y - p.y;
+    const { kp, kv } = updateCovariance(f, m.v);
     t.x = p.x + kp * rx;
     t.y = p.y + kp * ry;
     t.vx += kv * rx;
@@ -377,6 +495,14 @@ export class Tracker {
     pushHistory(t, ts, t.x, t.y);
     if (d.hands !== undefined) pushWrists(t, ts, d.hands);
   }
+}
+
+/** A detection as a position measurement: where, its variance per axis (m^2), and the resting-wrist midpoint used. */
+interface Measured {
+  x: number;
+  y: number;
+  v: number;
+  mid: { x: number; y: number } | null;
 }
 
 export function pushHistory(t: Track, ts: number, x: number, y: number): void {

@@ -95,4 +95,11 @@ describe('two hands seen by a pose camera', () => {
     const r = twoHands({ sessions: [session('A', 1, 0.97), session('B', 1, 0.95), session('C', 1, null)], tracks: [track('A', 0.5), track('B', 0.6), track('C', 0.7)] }, best, false, false);
     expect(r.kind).toBe('ambiguous');
   });
+
+  it('a session there only as the picker track\'s doubtful identity is not a second hand', () => {
+    // One track, bound to A, that may really be B (they passed close): B carries the same wrist.
+    const r = twoHands({ sessions: [session('A', 1, 0.99), { ...session('B', 0.5, 0.99), viaDoubt: true }], tracks: [track('A', 0.4)] }, best, false, false);
+    expect(r).toEqual({ kind: 'one' });
+  });
 });
+

@@ -39,19 +39,21 @@ export type TwoHands =
 
 export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined, putBack: boolean, mayDefer: boolean): TwoHands {
   if (putBack || !best || best.items.length !== 1 || best.items[0]!.count < 2) return { kind: 'one' };
+  // A session that is here only as another track's possible identity is that track's body, not another hand.
+  const sessions = assoc.sessions.filter((s) => s.viaDoubt !== true);
   const near = (s: SessionCandidate): boolean => s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M;
-  if (mayDefer && assoc.sessions.filter((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN).length >= 2) {
-    if (assoc.sessions.some((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN && s.plausible < HAND_PLAUSIBLE_MIN)) return { kind: 'wait' };
+  if (mayDefer && sessions.filter((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN).length >= 2) {
+    if (sessions.some((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN && s.plausible < HAND_PLAUSIBLE_MIN)) return { kind: 'wait' };
   }
   const item = best.items[0]!;
   // A pose camera saw exactly two sessions' wrists over the plate, and the others' elsewhere: one unit each.
-  const reachedIn = assoc.sessions.filter((s) => s.sessionId !== null && (s.reached ?? 0) >= WRIST_REACHED_MIN);
-  const others = assoc.sessions.filter((s) => !reachedIn.includes(s));
+  const reachedIn = sessions.filter((s) => s.sessionId !== null && (s.reached ?? 0) >= WRIST_REACHED_MIN);
+  const others = sessions.filter((s) => !reachedIn.includes(s));
   if (item.count === 2 && reachedIn.length === 2 && others.every((s) => s.reached !== null && s.reached <= WRIST_NOT_REACHED_MAX)) {
     const [a, b] = reachedIn as [SessionCandidate, SessionCandidate];
     return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.reached!, b.reached!) };
   }
-  const hands = assoc.sessions.filter((s) => near(s) && s.plausible >= HAND_POSSIBLE_MIN);
+  const hands = sessions.filter((s) => near(s) && s.plausible >= HAND_POSSIBLE_MIN);
   if (hands.length < 2) return { kind: 'one' };
   const [a, b] = hands as [SessionCandidate, SessionCandidate];
   // One shopper who stayed beside one who walked off: either took both, or one each;
