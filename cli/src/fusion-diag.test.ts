@@ -42,4 +42,26 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     const taken = r.truth.sessions.flatMap((x) => x.basket).filter((b) => b.sku === 'toothbrush').reduce((n, b) => n + b.quantity, 0);
     expect(charged).toBe(taken);
   }, 60_000);
+
+  it('10-camera-faults seed 303: what the full window adds to an early cup noodle is not a toothbrush', () => {
+    // Decided early at -79 g (a cup noodle, 95 g), then -21.8 g more on the full window:
+    // together still one cup noodle (perception.ts absorbed), not a cup noodle and a toothbrush.
+    const r = diagnoseFusion(at('10-camera-faults.yaml'), { seed: 303 });
+    expect(r.stats['residualsAbsorbed']).toBeGreaterThanOrEqual(1);
+    const taken = r.truth.sessions.flatMap((x) => x.basket).filter((b) => b.sku === 'toothbrush').reduce((n, b) => n + b.quantity, 0);
+    expect(r.deltas.filter((d) => d.sku === 'toothbrush').reduce((n, d) => n + d.quantityDelta, 0)).toBe(taken);
+    expect(r.precision).toBe(1);
+  }, 60_000);
+
+  it('10-camera-faults: wrists at rest and per-encounter identity doubt keep 25 cm box noise from swapping receipts', () => {
+    // Measured over seeds 10, 101, 202, 303: 35 of 40 sessions exact, 4 reviewed, none wrong
+    // (before: 20 of 40 exact, precision 0.75 on seed 101).
+    let exact = 0;
+    for (const seed of [101, 202]) {
+      const r = diagnoseFusion(at('10-camera-faults.yaml'), { seed });
+      expect(r.precision, String(seed)).toBe(1);
+      exact += r.sessions.filter((x) => x.ok).length;
+    }
+    expect(exact).toBeGreaterThanOrEqual(16);
+  }, 60_000);
 });

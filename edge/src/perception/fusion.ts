@@ -28,6 +28,8 @@ export interface FusionStats {
   handoffs: number;
   handoffsAmbiguous: number;
   handoffsUnexplained: number;
+  /** Full-window residuals of early decisions that the decision already explains (see Perception.absorbed). */
+  residualsAbsorbed: number;
 }
 
 export interface FusionContext {

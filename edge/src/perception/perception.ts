@@ -10,7 +10,7 @@ import { Bindings } from './binding.js';
 import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, wristModel, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer } from './hints.js';
-import { ProductInference } from './product-inference.js';
+import { ProductInference, type SkuCount } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
 import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
 import { restorePlateLevels, takePlateLevels } from './plate-levels.js';
@@ -23,6 +23,21 @@ const RETRY_PERIOD_MS = 200;
 
 /** An early event must fit its best (sku, count) within this many standard deviations. */
 const EARLY_FIT_Z_MAX = 2;
+/** Early decisions remembered for their residual (oldest dropped first): a few seconds of a busy store. */
+const EARLY_DECIDED_MAX = 256;
+
+interface EarlyDecision {
+  plateIds: string[];
+  plateDeltasG: number[];
+  deltaG: number;
+  items: SkuCount[];
+  hintFactor: ((sku: string) => number) | undefined;
+}
+
+function sameItems(a: readonly SkuCount[], b: readonly SkuCount[]): boolean {
+  const key = (x: readonly SkuCount[]): string => x.map((i) => `${i.sku}x${i.count}`).sort().join();
+  return key(a) === key(b);
+}
 
 /** settle() callers waiting at once; beyond it a new waiter resolves at once. */
 export const SETTLE_WAITERS_MAX = 1024;
@@ -37,6 +52,8 @@ export class StorePerception implements Perception {
   readonly ctx: FusionContext;
   private readonly detectors = new Map<string, ShelfEventDetector>();
   private readonly events: ShelfEvent[] = [];
+  /** Early decisions by event id, until their full window confirms them or leaves a residual. */
+  private readonly earlyDecided = new Map<string, EarlyDecision>();
   private waiters: Waiter[] = [];
   private sinceRetryMs = 0;
   private readonly handoffWatch = new HandoffWatch();
@@ -81,7 +98,7 @@ export class StorePerception implements Perception {
       recentPicks: new Map(),
       handoffs: [],
       deviceNowTs: 0,
-      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0 },
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0 },
     };
   }
 
@@ -104,9 +121,31 @@ export class StorePerception implements Perception {
         const i = det.shelf.plates.findIndex((p) => p.id === plateId);
         return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
       });
+      if (this.absorbed(e)) continue;
       fuseEvent(this.ctx, e);
     }
     if (this.waiters.length > 0) this.checkWaiters();
+  }
+
+  /**
+   * A residual the early decision already explains: the full window moved further
+   * than the early window allowed for (a press that had not quite let go, a slow
+   * settle), but early and residual together are still the same (sku, count). Then
+   * the reach was charged right and the residual is not another item (10 seed 303:
+   * a cup noodle of 95 g read -79 g early, then -21.8 g more, was charged a
+   * toothbrush on top).
+   */
+  private absorbed(e: ShelfEvent): boolean {
+    if (e.residualOf === undefined) return false;
+    const early = this.earlyDecided.get(e.residualOf);
+    if (early === undefined || early.plateIds.join() !== e.plateIds.join()) return false;
+    this.earlyDecided.delete(e.residualOf);
+    const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
+    const deltaG = e.deltaG + early.deltaG;
+    const best = this.ctx.inference.infer({ deltaG, plateIds: e.plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
+    if (best === undefined || !sameItems(best.items, early.items)) return false;
+    this.ctx.stats.residualsAbsorbed++;
+    return true;
   }
 
   onDetections(msg: CameraDetections): void {
@@ -152,7 +191,10 @@ export class StorePerception implements Perception {
     const hintFactor = hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
     const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor })[0];
     if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return false;
-    return inference.fitZ(best.items, e.deltaG, e.noiseG) <= EARLY_FIT_Z_MAX;
+    if (inference.fitZ(best.items, e.deltaG, e.noiseG) > EARLY_FIT_Z_MAX) return false;
+    if (this.earlyDecided.size >= EARLY_DECIDED_MAX) this.earlyDecided.delete(this.earlyDecided.keys().next().value!);
+    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, items: best.items, hintFactor });
+    return true;
   }
 
   onHints(msg: ProductHints): void {

@@ -39,6 +39,11 @@ export interface ShelfEvent {
   noiseG: number;
   /** Decided on the early window; the full window may still add a residual event. */
   early?: boolean;
+  /**
+   * This change is what the full window found beyond an early decision on these
+   * plates (the early event's id): the two together are one reach.
+   */
+  residualOf?: string;
   trace: { plateId: string; ts: number; grams: number }[];
 }
 
@@ -48,6 +53,8 @@ export class ShelfEventDetector {
   private readonly tuning: PerceptionTuning;
   private readonly plateIndex = new Map<string, number>();
   private readonly scratchIdx = new Int32Array(64);
+  /** Per plate: the early event its provisional level came from. */
+  private readonly earlyOf: (string | null)[];
   unknownPlates = 0;
   /** Settled changes too small to be an item. */
   smallChanges = 0;
@@ -69,6 +76,7 @@ export class ShelfEventDetector {
     this.tuning = tuning;
     this.plates = new ShelfPlates(shelf.plates.length, plateThresholds(shelf.loadCell, tuning));
     shelf.plates.forEach((p, i) => this.plateIndex.set(p.id, i));
+    this.earlyOf = shelf.plates.map(() => null);
   }
 
   /** Feed one packet; settled events are appended to `out`. */
@@ -146,12 +154,18 @@ export class ShelfEventDetector {
     const level = (i: number): number => (p.status[i] === PLATE_SETTLED ? p.mean(i) : p.earlyMean(i));
     const events: ShelfEvent[] = [];
     let small = 0;
+    const groups: number[][] = [];
     this.groupRun(a, b, (i) => level(i) - p.baseline[i]!, (group, deltas) => {
       const e = this.makeEvent(group, deltas, ts);
-      if (Math.abs(e.deltaG) >= this.tuning.eventMinG) events.push(e);
-      else small++;
+      if (Math.abs(e.deltaG) >= this.tuning.eventMinG) {
+        events.push(e);
+        groups.push(group);
+      } else small++;
     });
     if (events.length === 0 || !events.every((e) => this.earlyGate!(e))) return false;
+    events.forEach((e, k) => {
+      for (const i of groups[k]!) this.earlyOf[i] = e.eventId;
+    });
     this.smallChanges += small;
     this.earlyEvents += events.length;
     out.push(...events);
@@ -173,6 +187,8 @@ export class ShelfEventDetector {
     const p = this.plates;
     this.groupRun(a, b, (i) => p.delta(i), (group) => {
       const e = this.makeEvent(group);
+      const early = group.find((i) => p.provisional[i] === 1 && this.earlyOf[i] !== null);
+      if (early !== undefined) e.residualOf = this.earlyOf[early]!;
       if (Math.abs(e.deltaG) >= this.tuning.eventMinG) out.push(e);
       else this.smallChanges++;
     });
