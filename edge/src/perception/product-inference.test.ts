@@ -48,6 +48,15 @@ describe('ProductInference', () => {
     expect(h[0]!.probability).toBeGreaterThan(0.9);
   });
 
+  it('a put-back is what the shopper holds, even beside a plate planned with a near-equal SKU', () => {
+    // +63.5 g on p4: sku-005 (62 g) is planned next door on p5, the shopper holds sku-006 (64 g).
+    // Something not in the cart comes back only after a missed pick (11-busy-hour: tissues put
+    // back beside the canned coffee went to review at 0.58 coffee).
+    const h = inf.infer({ deltaG: 63.5, plateIds: ['g1s1p4'], noiseG, cart: new Map([['sku-006', 1]]) });
+    expect(h[0]!.items).toEqual([{ sku: 'sku-006', count: 1 }]);
+    expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+  });
+
   it('remembers a unit put back on the wrong plate so a later pick there finds it', () => {
     const local = new ProductInference(layout, DEFAULT_TUNING);
     const before = local.infer({ deltaG: -330, plateIds: ['g1s1p1'], noiseG })[0]!;
