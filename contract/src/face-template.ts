@@ -1,18 +1,22 @@
 /**
  * Layout of a face template as the gate, the edge gallery and the cloud exchange it.
- * Version 2: faceres run twice on the aligned 224 px crop (RGB 0..255, and BGR minus
- * the ImageNet mean as its upstream feeds it), each averaged with its mirror image and
- * L2-normalised, concatenated and scaled by 1/sqrt(2). The dot product of two templates
- * is then the mean of the two cosine scores (docs/identity.md). A template of any other
- * length is a different layout (version 1 was one 1024-D block) and is refused.
+ * Version 3: the dlib ResNet descriptor (128-D) of face-api's 68-landmark chip,
+ * averaged with its mirror image's, with the constant 10 appended, L2-normalised. dlib
+ * compares descriptors by Euclidean distance d; with the constant, the dot product of
+ * two templates is 1 - d^2 / (2 (100 + |x|^2)), so the cosine gallery ranks and
+ * thresholds by d (docs/identity.md). One block, so the cloud's mean of several
+ * enrolment photos is renormalised whole. A template of any other length is a
+ * different layout (version 2 was two 1024-D faceres blocks) and is refused.
  */
 export const FACE_TEMPLATE = Object.freeze({
-  version: 2,
-  layout: 'faceres-rgb255+faceres-bgr-caffe, flip-averaged, each L2, concat / sqrt(2)',
-  /** Equal-length, individually unit-norm blocks (before the 1/sqrt(2) scale). */
-  blocks: 2,
-  blockDim: 1024,
-  dim: 2048,
+  version: 3,
+  layout: 'dlib-resnet on the face-api 68-landmark chip, flip-averaged, [descriptor, 10], L2',
+  /** Equal-length, individually unit-norm blocks (before the 1/sqrt(blocks) scale). */
+  blocks: 1,
+  blockDim: 129,
+  dim: 129,
+  /** The constant appended to the descriptor (see above). */
+  euclideanLift: 10,
 });
 
 /**

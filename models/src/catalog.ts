@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { ModelInputSpec, ModelOutputSpec, ModelTask } from './manifest.js';
 import { convertTfjsGraph } from './onnx/tfjs-graph.js';
 import { convertDlibResnet } from './onnx/dlib-resnet.js';
+import { convertFaceLandmark68 } from './onnx/face-landmark-68.js';
 
-export type ModelName = 'blazeface' | 'faceres' | 'dlib-resnet' | 'antispoof' | 'liveness';
+export type ModelName = 'blazeface' | 'faceres' | 'dlib-resnet' | 'face-landmark-68' | 'antispoof' | 'liveness';
 
 export interface CatalogEntry {
   name: ModelName;
@@ -78,6 +79,18 @@ export const CATALOG: readonly CatalogEntry[] = Object.freeze([
     outputs: [{ name: 'descriptor', description: '128-D descriptor (not normalised)' }],
     parityToleranceAbs: 1e-4,
     convert: (f, meta) => convertDlibResnet(f, meta),
+  },
+  {
+    name: 'face-landmark-68',
+    task: 'face-landmarks',
+    package: '@vladmandic/face-api',
+    files: ['model/face_landmark_68_model-weights_manifest.json', 'model/face_landmark_68_model.bin'],
+    licence: 'MIT as distributed with face-api.js (Vincent Muehler) and @vladmandic/face-api; training data licence not verified',
+    upstream: 'face-api.js FaceLandmark68Net',
+    input: rgb('input', 112, 1, 0, 'raw 0..255, face crop zero-padded to a centred square; mean subtraction and /255 happen in-graph'),
+    outputs: [{ name: 'landmarks', description: '68 (x, y) pairs as fractions of the 112 px input' }],
+    parityToleranceAbs: 1e-4,
+    convert: (f, meta) => convertFaceLandmark68(f, meta),
   },
   {
     name: 'antispoof',

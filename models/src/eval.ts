@@ -144,17 +144,18 @@ export async function identityEval(opts: IdentityEvalOptions): Promise<IdentityE
   }
 }
 
-/** Human-readable report for the CLI. */
+/** Human-readable report for the CLI. Six decimals: template version 3 scores all lie within 0.003 of 1. */
 export function formatEvalReport(r: IdentityEvalReport): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+  const score = (x: number): string => x.toFixed(6);
   const lines = [
     `embedder ${r.embedder}; ${r.people} people, ${r.enrolled} enrolled, ${r.probes} probes (${r.acquired} acquired)`,
     `failure to acquire: ${pct(r.failureToAcquireRate)}${r.failures.length ? ` (${r.failures.map((f) => `${basename(f.file)}:${f.reason}`).join(', ')})` : ''}`,
     `rank-1 identification: ${pct(r.rank1Rate)} of ${r.matedSearches} mated searches; ${r.nonMatedSearches} non-mated (leave-one-out)`,
     ...r.points.map(
-      (p) => `FNIR ${pct(p.fnir)} at FPIR ${p.fpirTarget} (measured ${p.fpir.toFixed(4)}), threshold ${p.threshold.toFixed(4)}${p.resolutionLimited ? ' [resolution-limited: no false positive allowed]' : ''}`,
+      (p) => `FNIR ${pct(p.fnir)} at FPIR ${p.fpirTarget} (measured ${p.fpir.toFixed(4)}), threshold ${score(p.threshold)}${p.resolutionLimited ? ' [resolution-limited: no false positive allowed]' : ''}`,
     ),
-    `genuine score min/median ${r.genuineScore.min.toFixed(3)}/${r.genuineScore.median.toFixed(3)}; best impostor median/max ${r.impostorTopScore.median.toFixed(3)}/${r.impostorTopScore.max.toFixed(3)}`,
+    `genuine score min/median ${score(r.genuineScore.min)}/${score(r.genuineScore.median)}; best impostor median/max ${score(r.impostorTopScore.median)}/${score(r.impostorTopScore.max)}`,
     `${r.msPerImage.toFixed(0)} ms per image (decode to embedding)`,
   ];
   return lines.join('\n');

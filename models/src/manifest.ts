@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type ModelTask = 'face-detection' | 'face-embedding' | 'face-antispoof' | 'face-liveness';
+export type ModelTask = 'face-detection' | 'face-landmarks' | 'face-embedding' | 'face-antispoof' | 'face-liveness';
 
 export interface ModelInputSpec {
   name: string;

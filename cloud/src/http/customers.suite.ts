@@ -54,9 +54,10 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     expect(palm.vector[3]).toBeCloseTo(vec(1)[3]! / norm, 5);
     const face = body.enrolments.find((e: { kind: string }) => e.kind === 'face').vector as number[];
     expect(face).toHaveLength(FACE_TEMPLATE.dim);
-    // Each block unit-norm / sqrt(2): the gate's dot product is the mean of the block cosines.
+    // Each block unit-norm / sqrt(blocks): the gate's dot product is the mean of the block cosines.
     const blockSq = (b: number) => face.slice(b * FACE_TEMPLATE.blockDim, (b + 1) * FACE_TEMPLATE.blockDim).reduce((s, x) => s + x * x, 0);
-    expect([blockSq(0), blockSq(1)].map((x) => x.toFixed(5))).toEqual(['0.50000', '0.50000']);
+    const blocks = Array.from({ length: FACE_TEMPLATE.blocks }, (_, b) => blockSq(b).toFixed(5));
+    expect(blocks).toEqual(new Array(FACE_TEMPLATE.blocks).fill((1 / FACE_TEMPLATE.blocks).toFixed(5)));
     const again = await req('GET', `/v1/stores/store-a/sync?since=${body.version}`, undefined, storeA);
     expect(again.json()).toMatchObject({ version: body.version, enrolments: [], deletions: [] });
     expect((await req('GET', '/v1/stores/store-a/sync', undefined, { authorization: `Bearer ${storeKey('store-b')}` })).statusCode).toBe(403);
@@ -70,7 +71,7 @@ describe(`customers, enrolment, tokens and sync on ${backend}`, () => {
     const wrongDim = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: vec(2, 1024) });
     expect([wrongDim.statusCode, wrongDim.json().code]).toEqual([400, 'E_CUSTOMER_FACE_TEMPLATE_DIM']);
     expect(wrongDim.json().message).toContain('1024');
-    const zeroBlock = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: [...vec(2, FACE_TEMPLATE.blockDim), ...new Array(FACE_TEMPLATE.blockDim).fill(0)] });
+    const zeroBlock = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'face', embedding: [...vec(2, FACE_TEMPLATE.dim - FACE_TEMPLATE.blockDim), ...new Array(FACE_TEMPLATE.blockDim).fill(0)] });
     expect([zeroBlock.statusCode, zeroBlock.json().code]).toEqual([400, 'E_CUSTOMER_ENROLMENT_VECTOR']);
     const zeros = await req('POST', '/v1/customers/cu-1/enrolments', { kind: 'palm', template: new Array(32).fill(0) });
     expect([zeros.statusCode, zeros.json().code]).toEqual([400, 'E_CUSTOMER_ENROLMENT_VECTOR']);

@@ -73,9 +73,10 @@ export type EnrolBody =
   | { kind: 'face'; embedding?: number[]; photosB64?: string[] };
 
 /**
- * A face template must have the current layout (contract FACE_TEMPLATE: two unit blocks
- * / sqrt(2)); any other length (e.g. a version 1 1024-D embedding) is refused with
- * E_CUSTOMER_FACE_TEMPLATE_DIM rather than stored and never matched at the gate.
+ * A face template must have the current layout (contract FACE_TEMPLATE, version 3: one
+ * unit block of 129 values); any other length (e.g. a version 2 2048-value template)
+ * is refused with E_CUSTOMER_FACE_TEMPLATE_DIM rather than stored and never matched
+ * at the gate.
  */
 function faceTemplate(v: ArrayLike<number>, what: string): Float32Array {
   if (v.length !== FACE_TEMPLATE.dim) {

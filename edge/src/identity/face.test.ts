@@ -22,7 +22,7 @@ let gallery: Gallery;
 beforeAll(async () => {
   pipeline = await loadFacePipeline({ intraOpThreads: 1 });
   expect(pipeline.dim).toBe(FACE_TEMPLATE.dim);
-  gallery = new Gallery({ dim: pipeline.dim, sizeMax: 100 });
+  gallery = new Gallery({ dim: pipeline.dim, sizeMax: 100, precision: 'f32' });
   for (const [id, rel] of Object.entries(ENROL)) {
     const r = await pipeline.embed(photo(rel));
     if (!r.ok) throw new Error(`enrol ${rel}: ${r.reason}`);

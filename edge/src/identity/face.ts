@@ -8,13 +8,15 @@ import type { EmbedResult, Gallery } from '@tebura/models';
 import type { CredentialMatcher, IdentityResult } from './api.js';
 
 /**
- * Score threshold for face templates version 2 (contract FACE_TEMPLATE: mean of the
- * faceres RGB and BGR-minus-mean cosines, each flip-averaged, second-pass keypoints),
- * from `tebura identity eval` on the shared photos: just above their highest impostor
- * score (0.6344, set-c), i.e. the lowest threshold with FPIR <= 1e-3 there
- * (docs/identity.md). Version 1 templates (RGB only) used 0.654.
+ * Score threshold for face templates version 3 (contract FACE_TEMPLATE: dlib descriptor
+ * of face-api's 68-landmark chip, flip-averaged, lifted so that the score is
+ * 1 - d^2 / (2 (100 + |x|^2)) for Euclidean distance d), from `tebura identity eval` on
+ * the shared photos: just above their highest impostor score (0.998343, set-c, about
+ * d = 0.58; face-api's own cut-off d = 0.6 is about 0.99822), i.e. the lowest
+ * threshold with FPIR <= 1e-3 there (docs/identity.md). Version 2 templates (faceres)
+ * used 0.635, version 1 0.654.
  */
-export const FACE_THRESHOLD_DEFAULT = 0.635;
+export const FACE_THRESHOLD_DEFAULT = 0.99835;
 
 export interface FaceMatcherOptions {
   gallery: Gallery;
@@ -43,7 +45,7 @@ export function createFaceMatcher(opts: FaceMatcherOptions): CredentialMatcher {
         }
         const [best] = await opts.gallery.search(r.embedding, 1);
         if (!best || best.score < threshold) {
-          return { ok: false, reason: 'UNKNOWN_PERSON', detail: best ? `best score ${best.score.toFixed(3)} < ${threshold}` : 'gallery empty' };
+          return { ok: false, reason: 'UNKNOWN_PERSON', detail: best ? `best score ${best.score.toFixed(5)} < ${threshold}` : 'gallery empty' };
         }
         return { ok: true, customerId: best.customerId, score: best.score };
       } catch (e) {

@@ -8,14 +8,15 @@ import { FACE_TEMPLATE, normaliseBlocks } from '@tebura/contract';
 import { DEFAULT_MODELS_DIR, ensureModels } from '../build.js';
 import { loadModel, type LoadedModel } from '../runtime.js';
 import { alignFace, eyeDistancePx } from './align.js';
-import { detectFaces, type FaceBox } from './detect.js';
+import { detectFaces, type FaceBox, type Point } from './detect.js';
+import { dlibChip } from './landmarks68.js';
 import { decodeImage, meanLuma, ImageDecodeError, type RgbImage } from './image.js';
 import { RunGate } from './gate.js';
 import { refineKeypoints } from './refine.js';
 import { laplacianVariance, lumaPlane, mean } from './quality.js';
 
 export type FaceDenyReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'FACE_TOO_SMALL' | 'TOO_DARK' | 'BLURRED' | 'SPOOF_SUSPECTED' | 'LOW_QUALITY' | 'INTERNAL_ERROR';
-export type FaceEmbedder = 'faceres' | 'dlib-resnet';
+export type FaceEmbedder = 'faceres' | 'dlib-resnet' | 'dlib-68';
 
 export interface FaceQuality {
   detectorScore: number;
@@ -60,7 +61,11 @@ export const DEFAULT_FACE_THRESHOLDS: Readonly<FaceThresholds> = Object.freeze({
 
 export interface FacePipelineOptions {
   modelsDir?: string;
-  /** Chosen by measurement (docs/identity.md): faceres separates the shared photos far better. */
+  /**
+   * Chosen by measurement (docs/identity.md): dlib-68 (template version 3) separates the
+   * shared photos best; faceres is template version 2, dlib-resnet on our 5-point crop is
+   * the older, weaker use of the same dlib model. Only dlib-68 makes contract templates.
+   */
   embedder?: FaceEmbedder;
   /** Average the embedding of the crop and its mirror image: halves FNIR at FPIR 1e-3 on set-c for one more inference. */
   flipAugment?: boolean;
@@ -81,9 +86,9 @@ export const QUEUE_LENGTH_MAX_DEFAULT = 16;
 
 export interface FacePipeline {
   readonly embedder: FaceEmbedder;
-  /** Template length: FACE_TEMPLATE.dim for faceres (two input variants), the embedder's own for dlib-resnet. */
+  /** Template length: FACE_TEMPLATE.dim for dlib-68, the embedder's own layout otherwise. */
   readonly dim: number;
-  /** Template layout version (contract FACE_TEMPLATE.version for faceres; 0 for the dlib-resnet single block). */
+  /** Template layout version (contract FACE_TEMPLATE.version for dlib-68; 2 for faceres; 0 for dlib-resnet). */
   readonly templateVersion: number;
   readonly thresholds: Readonly<FaceThresholds>;
   embed(image: Buffer): Promise<EmbedResult>;
@@ -97,7 +102,8 @@ const DETECT_PAD_FRACTION = 0.5;
  * the template is their concatenation scaled by 1/sqrt(variants): its dot product with
  * another template is the mean of the per-variant cosine scores. faceres gets RGB 0..255
  * (what @vladmandic/human feeds it) and BGR minus the ImageNet mean (what its upstream,
- * HSE_FaceRec_tf, feeds it): their mean score separates the shared photos best (docs/identity.md).
+ * HSE_FaceRec_tf, feeds it): their mean score was the best faceres template (version 2,
+ * docs/identity.md). dlib-68 has one variant and is compared by Euclidean distance (below).
  */
 type InputVariant = (crop: Float32Array) => Float32Array;
 const IMAGENET_MEAN_BGR = [103.939, 116.779, 123.68] as const;
@@ -112,9 +118,25 @@ export const bgrCaffe: InputVariant = (c) => {
   }
   return o;
 };
-const EMBEDDERS: Readonly<Record<FaceEmbedder, { size: number; zoom: number; output: string; blockDim: number; variants: readonly InputVariant[]; templateVersion: number }>> = {
-  faceres: { size: 224, zoom: 1.0, output: 'global_pooling_Mean', blockDim: FACE_TEMPLATE.blockDim, variants: [rgb255, bgrCaffe], templateVersion: FACE_TEMPLATE.version },
-  'dlib-resnet': { size: 150, zoom: 1.0, output: 'descriptor', blockDim: 128, variants: [rgb255], templateVersion: 0 },
+interface EmbedderSpec {
+  model: 'faceres' | 'dlib-resnet';
+  size: number;
+  zoom: number;
+  output: string;
+  /** Values per block of the template (with the lift constant, if any). */
+  blockDim: number;
+  variants: readonly InputVariant[];
+  templateVersion: number;
+  /** 'arcface': 5-point similarity warp (align.ts); 'dlib68': face-api's 68-landmark chip (landmarks68.ts). */
+  chip: 'arcface' | 'dlib68';
+  /** Euclidean descriptors: the mean of the runs with this constant appended (liftedTemplate). */
+  lift?: number;
+}
+const EMBEDDERS: Readonly<Record<FaceEmbedder, EmbedderSpec>> = {
+  // Template version 2 (two 1024-D blocks), before the dlib-68 chip.
+  faceres: { model: 'faceres', size: 224, zoom: 1.0, output: 'global_pooling_Mean', blockDim: 1024, variants: [rgb255, bgrCaffe], templateVersion: 2, chip: 'arcface' },
+  'dlib-resnet': { model: 'dlib-resnet', size: 150, zoom: 1.0, output: 'descriptor', blockDim: 128, variants: [rgb255], templateVersion: 0, chip: 'arcface' },
+  'dlib-68': { model: 'dlib-resnet', size: 150, zoom: 1.0, output: 'descriptor', blockDim: FACE_TEMPLATE.blockDim, variants: [rgb255], templateVersion: FACE_TEMPLATE.version, chip: 'dlib68', lift: FACE_TEMPLATE.euclideanLift },
 };
 
 /**
@@ -127,6 +149,24 @@ export function composeTemplate(blocks: readonly Float32Array[], blockDim: numbe
   const all = new Float32Array(blocks.length * blockDim);
   blocks.forEach((b, i) => all.set(b, i * blockDim));
   return normaliseBlocks(all, blocks.length);
+}
+/**
+ * Template version 3 from a dlib descriptor (already the mean of its runs): the lift
+ * constant appended, then L2-normalised. Undefined if not finite.
+ *
+ * dlib's descriptors are compared by Euclidean distance (dlib, face-api: same person
+ * below 0.6). Appending a constant c (FACE_TEMPLATE.euclideanLift, 10) and
+ * L2-normalising makes the dot product of two templates 1 - d^2 / (2 (c^2 + |x|^2))
+ * up to a term 1e-3 of that (descriptor norms are 1.3-1.5), so the cosine gallery
+ * ranks and thresholds by Euclidean distance. A larger c would push the scores into
+ * fp32 rounding (c = 100 moved a probe on the shared photos), a smaller one brings back
+ * the norms (c = 1 behaves like the plain cosine).
+ */
+export function liftedTemplate(descriptor: Float32Array, lift: number): Float32Array | undefined {
+  const v = new Float32Array(descriptor.length + 1);
+  v.set(descriptor);
+  v[descriptor.length] = lift;
+  return composeTemplate([v], v.length);
 }
 const LIVENESS_SIZE_PX = 32;
 const LIVENESS_ZOOM = 0.7;
@@ -157,6 +197,8 @@ function mainFace(faces: FaceBox[], t: FaceThresholds): { face: FaceBox } | { re
 
 interface AnalyseContext {
   detector: LoadedModel;
+  /** face-landmark-68, loaded for the dlib-68 embedder only. */
+  landmarks?: LoadedModel;
   embedModel: LoadedModel;
   liveness: LoadedModel;
   t: FaceThresholds;
@@ -180,12 +222,24 @@ async function embedVariant(c: AnalyseContext, crop: Float32Array, variant: Inpu
 async function embedCrop(c: AnalyseContext, crop: Float32Array): Promise<Float32Array | undefined> {
   const blocks: Float32Array[] = [];
   for (const v of c.spec.variants) blocks.push(await embedVariant(c, crop, v));
-  return composeTemplate(blocks, c.spec.blockDim);
+  const { lift } = c.spec;
+  if (lift === undefined) return composeTemplate(blocks, c.spec.blockDim);
+  const runs = c.flip ? 2 : 1;
+  const [sum] = blocks;
+  return sum && blocks.length === 1 ? liftedTemplate(sum.map((v) => v / runs), lift) : undefined;
+}
+
+/** The embedder's input: face-api's chip from 68 landmarks on the detection box, or the 5-point warp. */
+async function embedderCrop(c: AnalyseContext, img: RgbImage, face: FaceBox, kp: Point[]): Promise<Float32Array> {
+  const { spec } = c;
+  if (spec.chip === 'arcface') return alignFace(img, kp, spec.size, spec.zoom);
+  if (!c.landmarks) throw new Error('face-landmark-68 not loaded');
+  return dlibChip(c.landmarks, img, face);
 }
 
 /** Quality gates in order of cost, then the embedding; the first failing gate answers. */
 async function analyse(c: AnalyseContext, img: RgbImage): Promise<EmbedResult> {
-  const { t, spec } = c;
+  const { t } = c;
   const imageLuma = meanLuma(img);
   if (imageLuma < t.imageLumaMin) return { ok: false, reason: 'TOO_DARK', detail: `image luma ${imageLuma.toFixed(0)} < ${t.imageLumaMin}` };
   const faces = await detectFaces(c.detector, img, { scoreMin: Math.min(t.detectorScoreMin, t.otherFaceScoreMin), iouMax: 0.3 }, DETECT_PAD_FRACTION);
@@ -204,7 +258,7 @@ async function analyse(c: AnalyseContext, img: RgbImage): Promise<EmbedResult> {
   const live = alignFace(img, kp, LIVENESS_SIZE_PX, LIVENESS_ZOOM).map((v) => v / 255);
   q.liveness = (await c.liveness.run(live))['Identity']?.data[0] ?? 0;
   if (q.liveness < t.livenessMin) return { ok: false, reason: 'SPOOF_SUSPECTED', detail: `liveness ${q.liveness.toFixed(2)} < ${t.livenessMin}`, quality: q };
-  const template = await embedCrop(c, alignFace(img, kp, spec.size, spec.zoom));
+  const template = await embedCrop(c, await embedderCrop(c, img, face, kp));
   if (template === undefined) return { ok: false, reason: 'INTERNAL_ERROR', detail: 'embedding not finite, zero or of the wrong length' };
   return { ok: true, embedding: template, quality: q };
 }
@@ -227,11 +281,11 @@ async function decodeAndAnalyse(ctx: AnalyseContext, image: Buffer, sidePxMax: n
 
 export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<FacePipeline> {
   const dir = opts.modelsDir ?? DEFAULT_MODELS_DIR;
-  const embedder = opts.embedder ?? 'faceres';
+  const embedder = opts.embedder ?? 'dlib-68';
   const spec = EMBEDDERS[embedder];
   const flip = opts.flipAugment ?? true;
   const t: FaceThresholds = { ...DEFAULT_FACE_THRESHOLDS, ...opts.thresholds };
-  await ensureModels({ outDir: dir, only: ['blazeface', embedder, 'liveness'] });
+  await ensureModels({ outDir: dir, only: ['blazeface', spec.model, 'liveness', ...(spec.chip === 'dlib68' ? (['face-landmark-68'] as const) : [])] });
   const threads = opts.intraOpThreads !== undefined ? { intraOpThreads: opts.intraOpThreads } : {};
   const models: LoadedModel[] = [];
   const load = async (name: string): Promise<LoadedModel> => {
@@ -241,10 +295,11 @@ export async function loadFacePipeline(opts: FacePipelineOptions = {}): Promise<
   };
   try {
     const detector = await load('blazeface');
-    const embedModel = await load(embedder);
+    const embedModel = await load(spec.model);
     const liveness = await load('liveness');
+    const landmarks = spec.chip === 'dlib68' ? await load('face-landmark-68') : undefined;
 
-    const ctx: AnalyseContext = { detector, embedModel, liveness, t, spec, flip, refine: opts.refineKeypoints ?? true };
+    const ctx: AnalyseContext = { detector, embedModel, liveness, t, spec, flip, refine: opts.refineKeypoints ?? true, ...(landmarks ? { landmarks } : {}) };
     const gate = new RunGate(opts.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT, opts.queueLengthMax ?? QUEUE_LENGTH_MAX_DEFAULT);
 
     return {

@@ -9,6 +9,7 @@ import { catalogEntry, packageDir, type ModelName } from '../catalog.js';
 import { loadModel } from '../runtime.js';
 import { loadTfjsGraph, runTfjsGraph } from '../testing/tfjs-reference.js';
 import { dlibTfjsDescriptor } from '../testing/dlib-tfjs.js';
+import { landmark68Tfjs } from '../testing/landmark68-tfjs.js';
 import { halfToFloat } from './weights.js';
 
 /** Deterministic pseudo-random pixels in 0..255 (Lehmer), so failures replay. */
@@ -84,6 +85,21 @@ describe('dlib ResNet rebuilt in ONNX', () => {
     const ours = (await model.run(input))['descriptor']?.data ?? new Float32Array();
     const ref = await dlibTfjsDescriptor(join(dir, entry.files[0] ?? ''), input);
     expect(ours.length).toBe(128);
+    expect(maxAbsDiff(ours, ref)).toBeLessThanOrEqual(model.manifest.parityToleranceAbs);
+    await model.close();
+  });
+});
+
+describe('face-api 68-point landmark net rebuilt in ONNX', () => {
+  it('matches a TFJS forward pass of the same weights', async () => {
+    const entry = catalogEntry('face-landmark-68');
+    const { dir } = packageDir(entry.package);
+    const model = await loadModel('face-landmark-68', { dir: DEFAULT_MODELS_DIR });
+    const input = pixels(112 * 112 * 3, 11);
+    const ours = (await model.run(input))['landmarks']?.data ?? new Float32Array();
+    const ref = await landmark68Tfjs(join(dir, entry.files[0] ?? ''), input);
+    expect(ours.length).toBe(136);
+    expect(ours.some((v) => v !== 0)).toBe(true);
     expect(maxAbsDiff(ours, ref)).toBeLessThanOrEqual(model.manifest.parityToleranceAbs);
     await model.close();
   });
