@@ -86,6 +86,14 @@ describe('two hands seen by a pose camera', () => {
     expect(r).toEqual({ kind: 'split', sessionIds: ['A', 'B'], sku: 'sku-003', confidence: expect.closeTo(0.99 * 0.95, 6) });
   });
 
+  it('a second wrist at 0.8 or more is a second hand; one at about 0.5 (a neighbour at the next plate) is not', () => {
+    // 11-busy-hour seed 303: a same-shelf pair, reach evidence 1.0 and 0.82; 02 seed 303: 1.0 and 0.53.
+    const split = twoHands({ sessions: [session('A', 0.5, 0.9996), session('B', 0.41, 0.82)], tracks: [track('A', 0.57), track('B', 0.37)] }, best, false, false);
+    expect(split).toMatchObject({ kind: 'split', sessionIds: ['A', 'B'] });
+    const neighbour = twoHands({ sessions: [session('A', 0.5, 0.997), session('B', 0.27, 0.53)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
+    expect(neighbour.kind).not.toBe('split');
+  });
+
   it('the same two without wrist evidence stays a human decision', () => {
     const r = twoHands({ sessions: [session('A', 1, null), session('B', 0.15, null)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
     expect(r).toEqual({ kind: 'ambiguous' });
