@@ -57,6 +57,15 @@ describe('ProductInference', () => {
     expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
   });
 
+  it('a put-back on a plate it does not belong to is one of the shopper\'s own items, not any product', () => {
+    // +100 g on p1 (sku-001, 105 g, planned there) by a shopper holding sku-012 (95 g, planned on
+    // another gondola): as far from both by weight. Misplacing is the shopper's, so the off-plan mass
+    // is theirs (11-busy-hour seed 101: a beer, 370 g, put back on the umbrella plate, 380 g).
+    const h = inf.infer({ deltaG: 100, plateIds: ['g1s1p1'], noiseG, cart: new Map([['sku-012', 1]]) });
+    expect(h[0]!.items).toEqual([{ sku: 'sku-012', count: 1 }]);
+    expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+  });
+
   it('remembers a unit put back on the wrong plate so a later pick there finds it', () => {
     const local = new ProductInference(layout, DEFAULT_TUNING);
     const before = local.infer({ deltaG: -330, plateIds: ['g1s1p1'], noiseG })[0]!;

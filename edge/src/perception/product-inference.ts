@@ -143,6 +143,18 @@ export class ProductInference {
     return priors;
   }
 
+  /** Expected on one of these plates (planned, or known to lie there). */
+  private plannedOn(plateIds: readonly string[], sku: string): boolean {
+    return plateIds.some((pid) => this.skusAt(pid).includes(sku));
+  }
+
+  /** SKUs in the cart that are not expected on these plates. */
+  private heldElsewhere(plateIds: readonly string[], cart: ReadonlyMap<string, number>): number {
+    let n = 0;
+    for (const [sku, count] of cart) if (count > 0 && !this.plannedOn(plateIds, sku)) n++;
+    return n;
+  }
+
   /** SKUs expected on a plate: its plan plus units known to have been put back there by mistake. */
   skusAt(plateId: string): string[] {
     const planned = this.plan.get(plateId) ?? [];
@@ -195,9 +207,16 @@ export class ProductInference {
     const absG = Math.abs(input.deltaG);
     const baseVar = input.noiseG ** 2 + (t.scaleErrorFraction * absG) ** 2;
     const loc = this.locationPriors(input.plateIds, input.plateDeltasG, putBack);
+    // A put-back onto a plate where it does not belong is one of the shopper's own
+    // items: the off-plan mass goes to what they hold, not to every product alike.
+    const cartOffPlan = putBack && input.cart ? this.heldElsewhere(input.plateIds, input.cart) : 0;
     const skuPrior = (sku: string): number => {
       let prior = loc.get(sku) ?? 0;
-      if (putBack && input.cart) prior *= (input.cart.get(sku) ?? 0) > 0 ? 1 : NOT_IN_CART_PRIOR;
+      if (putBack && input.cart) {
+        const held = (input.cart.get(sku) ?? 0) > 0;
+        if (held && cartOffPlan > 0 && !this.plannedOn(input.plateIds, sku)) prior = Math.max(prior, t.offPlanPriorPutBack / cartOffPlan);
+        prior *= held ? 1 : NOT_IN_CART_PRIOR;
+      }
       if (input.hintFactor) prior *= input.hintFactor(sku);
       return prior;
     };
