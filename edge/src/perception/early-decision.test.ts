@@ -59,7 +59,7 @@ describe('early shelf decisions', () => {
     // from that level, so the error is not charged twice and the sum is right.
     expect(Math.abs(ev[0]!.deltaG - -105)).toBeLessThan(2 * ev[0]!.noiseG);
     expect(Math.abs(ev[0]!.deltaG + ev[1]!.deltaG - -165)).toBeLessThan(4);
-    // Perception may take the two together as one reach (perception.ts absorbed()).
+    // Perception may take the two together as one reach (perception.ts reconcile()).
     expect(ev[1]!.residualOf).toBe(ev[0]!.eventId);
   });
 });

@@ -28,8 +28,10 @@ export interface FusionStats {
   handoffs: number;
   handoffsAmbiguous: number;
   handoffsUnexplained: number;
-  /** Full-window residuals of early decisions that the decision already explains (see Perception.absorbed). */
+  /** Full-window residuals of early decisions that the decision already explains (see Perception.reconcile) ... */
   residualsAbsorbed: number;
+  /** ... and those re-measured as what is left once the early items are taken at their nominal weight. */
+  residualsReconciled: number;
 }
 
 export interface FusionContext {

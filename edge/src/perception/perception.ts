@@ -23,6 +23,12 @@ const RETRY_PERIOD_MS = 200;
 
 /** An early event must fit its best (sku, count) within this many standard deviations. */
 const EARLY_FIT_Z_MAX = 2;
+/**
+ * ... and the early level is within this fraction of what they weigh: with a wide
+ * early swing (two hands on one plate) -9.5 g passed for a 32 g gum within two of
+ * its sigmas (04 seed 101), and the rest (-54.3 g) was charged as a chocolate bar.
+ */
+const EARLY_MISFIT_FRACTION = 0.25;
 /** Early decisions remembered for their residual (oldest dropped first): a few seconds of a busy store. */
 const EARLY_DECIDED_MAX = 256;
 
@@ -32,6 +38,11 @@ interface EarlyDecision {
   deltaG: number;
   items: SkuCount[];
   hintFactor: ((sku: string) => number) | undefined;
+}
+
+/** Every unit of `part` is among `whole`'s. */
+function containsItems(whole: readonly SkuCount[], part: readonly SkuCount[]): boolean {
+  return part.every((p) => (whole.find((w) => w.sku === p.sku)?.count ?? 0) >= p.count);
 }
 
 function sameItems(a: readonly SkuCount[], b: readonly SkuCount[]): boolean {
@@ -98,7 +109,7 @@ export class StorePerception implements Perception {
       recentPicks: new Map(),
       handoffs: [],
       deviceNowTs: 0,
-      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0 },
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0 },
     };
   }
 
@@ -121,31 +132,44 @@ export class StorePerception implements Perception {
         const i = det.shelf.plates.findIndex((p) => p.id === plateId);
         return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
       });
-      if (this.absorbed(e)) continue;
-      fuseEvent(this.ctx, e);
+      const part = this.reconcile(e);
+      if (part !== null) fuseEvent(this.ctx, part);
     }
     if (this.waiters.length > 0) this.checkWaiters();
   }
 
   /**
-   * A residual the early decision already explains: the full window moved further
-   * than the early window allowed for (a press that had not quite let go, a slow
-   * settle), but early and residual together are still the same (sku, count). Then
-   * the reach was charged right and the residual is not another item (10 seed 303:
-   * a cup noodle of 95 g read -79 g early, then -21.8 g more, was charged a
-   * toothbrush on top).
+   * A residual measured against an early decision, reconciled with it: the full
+   * window moved further than the early window allowed for (a press that had not
+   * quite let go, a slow settle, a second hand), so early and residual together are
+   * the truth, and the early event was charged at its items' nominal weight.
+   * - Together still the (sku, count) decided early: the same reach letting go
+   *   slowly, not another item; dropped (null) and counted (10 seed 303: a cup
+   *   noodle of 95 g read -79 g early, then -21.8 g more, was charged a toothbrush).
+   * - Together the early items and more: the residual is what is left once the early
+   *   items are taken at their nominal weight (02 seed 101: two coffee cans, one
+   *   decided early at -171.6 g, then -259.5 g more, which fits nothing).
+   * Otherwise the residual goes on as measured.
    */
-  private absorbed(e: ShelfEvent): boolean {
-    if (e.residualOf === undefined) return false;
+  private reconcile(e: ShelfEvent): ShelfEvent | null {
+    if (e.residualOf === undefined) return e;
     const early = this.earlyDecided.get(e.residualOf);
-    if (early === undefined || early.plateIds.join() !== e.plateIds.join()) return false;
+    if (early === undefined || early.plateIds.join() !== e.plateIds.join()) return e;
     this.earlyDecided.delete(e.residualOf);
     const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
     const deltaG = e.deltaG + early.deltaG;
     const best = this.ctx.inference.infer({ deltaG, plateIds: e.plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
-    if (best === undefined || !sameItems(best.items, early.items)) return false;
-    this.ctx.stats.residualsAbsorbed++;
-    return true;
+    if (best === undefined) return e;
+    if (sameItems(best.items, early.items)) {
+      this.ctx.stats.residualsAbsorbed++;
+      return null;
+    }
+    if (!containsItems(best.items, early.items)) return e;
+    // The early event's share of each plate, scaled to what its items weigh.
+    const scale = this.ctx.inference.weightOf(early.items) / Math.abs(early.deltaG);
+    const rest = plateDeltasG.map((d, k) => d - early.plateDeltasG[k]! * scale);
+    this.ctx.stats.residualsReconciled++;
+    return { ...e, plateDeltasG: rest, deltaG: rest.reduce((a, b) => a + b, 0) };
   }
 
   onDetections(msg: CameraDetections): void {
@@ -192,6 +216,9 @@ export class StorePerception implements Perception {
     const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor })[0];
     if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return false;
     if (inference.fitZ(best.items, e.deltaG, e.noiseG) > EARLY_FIT_Z_MAX) return false;
+    // A swing wide enough to let a third of the item's weight pass for noise is still moving.
+    const expectG = inference.weightOf(best.items);
+    if (!(Math.abs(Math.abs(e.deltaG) - expectG) <= EARLY_MISFIT_FRACTION * expectG)) return false;
     if (this.earlyDecided.size >= EARLY_DECIDED_MAX) this.earlyDecided.delete(this.earlyDecided.keys().next().value!);
     this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, items: best.items, hintFactor });
     return true;

@@ -256,6 +256,13 @@ export class ProductInference {
   }
 
   /** How many standard deviations the change is from what these items weigh. */
+  /** What these items weigh together, grams (NaN for an unknown SKU). */
+  weightOf(items: readonly SkuCount[]): number {
+    let mean = 0;
+    for (const it of items) mean += it.count * (this.bySku.get(it.sku)?.mean ?? NaN);
+    return mean;
+  }
+
   fitZ(items: readonly SkuCount[], deltaG: number, noiseG: number): number {
     const absG = Math.abs(deltaG);
     let mean = 0;
