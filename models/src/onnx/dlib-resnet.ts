@@ -5,10 +5,8 @@
  * layer); we fold it into the conv's weights and bias, exact up to fp32 rounding.
  * Input NHWC RGB 0..255 (like face-api); mean subtraction and /255 are in-graph.
  */
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { GraphBuilder, attr, hwioToOihw } from './builder.js';
-import { loadWeights, type Weight, type WeightGroup } from './weights.js';
+import { weightsFromManifest } from './weights.js';
 
 /** dlib's training-set mean (RGB), from face-api's normalize(). */
 export const DLIB_MEAN_RGB = [122.782, 117.001, 104.298] as const;
@@ -17,13 +15,7 @@ export const DLIB_INPUT_SIZE = 150;
 const outSize = (n: number, k: number, s: number): number => Math.ceil((n - k + 1) / s);
 
 export function convertDlibResnet(manifestPath: string, meta: Record<string, string> = {}): Buffer {
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as WeightGroup[];
-  const W = loadWeights(dirname(manifestPath), manifest);
-  const get = (name: string): Weight => {
-    const w = W.get(name);
-    if (!w) throw new Error(`${manifestPath}: weight ${name} missing`);
-    return w;
-  };
+  const get = weightsFromManifest(manifestPath);
   const g = new GraphBuilder('face_recognition_model');
   const size = DLIB_INPUT_SIZE;
   let hw = size;

@@ -7,22 +7,14 @@
  * 112 px (as face-api does); mean subtraction and /255 are in-graph. Output: 68 (x, y)
  * pairs as fractions of the 112 px input.
  */
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { GraphBuilder, attr, hwioToOihw } from './builder.js';
-import { loadWeights, type Weight, type WeightGroup } from './weights.js';
+import { weightsFromManifest, type Weight } from './weights.js';
 import { DLIB_MEAN_RGB } from './dlib-resnet.js';
 
 export const LANDMARK68_INPUT_SIZE = 112;
 
 export function convertFaceLandmark68(manifestPath: string, meta: Record<string, string> = {}): Buffer {
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as WeightGroup[];
-  const W = loadWeights(dirname(manifestPath), manifest);
-  const get = (name: string): Weight => {
-    const w = W.get(name);
-    if (!w) throw new Error(`${manifestPath}: weight ${name} missing`);
-    return w;
-  };
+  const get = weightsFromManifest(manifestPath);
   const g = new GraphBuilder('face_landmark_68_model');
   const init = (w: Weight): string => {
     const { data, dims } = hwioToOihw(w.data, w.shape);

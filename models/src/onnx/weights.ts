@@ -4,7 +4,7 @@
  * tarballs small; ONNX gets plain fp32 so the runtime needs no dequantise ops.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface WeightSpec {
   name: string;
@@ -72,4 +72,18 @@ export function loadWeights(dir: string, manifest: readonly WeightGroup[]): Map<
     }
   }
   return out;
+}
+
+/**
+ * A face-api style `*-weights_manifest.json` read whole: a getter by weight name
+ * that throws, naming the file, for a weight the manifest does not have.
+ */
+export function weightsFromManifest(manifestPath: string): (name: string) => Weight {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as WeightGroup[];
+  const W = loadWeights(dirname(manifestPath), manifest);
+  return (name) => {
+    const w = W.get(name);
+    if (!w) throw new Error(`${manifestPath}: weight ${name} missing`);
+    return w;
+  };
 }

@@ -4,19 +4,16 @@
  * src/faceProcessor (fully connected layer). Reference for the ONNX parity test,
  * for the same reason as dlib-tfjs.ts: the bundled face-api builds cannot load here.
  */
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { loadWeights, type WeightGroup } from '../onnx/weights.js';
+import { weightsFromManifest } from '../onnx/weights.js';
 import { DLIB_MEAN_RGB } from '../onnx/dlib-resnet.js';
 import { tfCpu } from './tfjs-reference.js';
 
 export async function landmark68Tfjs(manifestPath: string, rgb112: Float32Array): Promise<Float32Array> {
   const tf = await tfCpu();
-  const W = loadWeights(dirname(manifestPath), JSON.parse(readFileSync(manifestPath, 'utf8')) as WeightGroup[]);
+  const get = weightsFromManifest(manifestPath);
   const t = (name: string): TF.Tensor => {
-    const w = W.get(name);
-    if (!w) throw new Error(`missing ${name}`);
+    const w = get(name);
     return tf.tensor(w.data as Float32Array, w.shape);
   };
   const out = tf.tidy(() => {
