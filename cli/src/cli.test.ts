@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
-import { DEFAULT_STORE, SCENARIO_DIR } from './paths.js';
+import { DEFAULT_STORE, REPO_ROOT, SCENARIO_DIR } from './paths.js';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -33,6 +33,15 @@ describe('tebura', () => {
     expect(bad.code).toBe(64);
     expect(bad.err).toContain("unknown command 'fly'");
   });
+
+  it('identity eval takes several photo sets at once (both shared face sets: 21 people, FNIR at most 2 %)', async () => {
+    const faces = join(REPO_ROOT, '..', 'shared', 'data', 'faces');
+    const r = await run('identity', 'eval', '--gallery', `${join(faces, 'set-a')},${join(faces, 'set-c')}`, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { people: number; probes: number; failureToAcquireRate: number; points: { fpirTarget: number; fnir: number }[] };
+    expect(report).toMatchObject({ people: 21, probes: 80, failureToAcquireRate: 0 });
+    expect(report.points.find((p) => p.fpirTarget === 0.001)!.fnir).toBeLessThanOrEqual(0.02);
+  }, 120_000);
 
   it('validates an edge config and reports every problem with its path, exit 2', async () => {
     const good = file('edge.json', JSON.stringify({ storeId: 'small-01', dbPath: ':memory:', layout: DEFAULT_STORE }));

@@ -11,6 +11,7 @@ export const command: Command = {
     '       tebura identity liveness DIR... [--json]',
     '',
     '  --gallery DIR   photos as <person>/<image>; one image per person is enrolled',
+    '                  (several sets: DIR,DIR..., e.g. ../shared/data/faces/set-a,../shared/data/faces/set-c)',
     '  --probes DIR    photos as <person>/<image> to search (default: the gallery\'s other images)',
     '  --json          print one JSON object',
     '',
@@ -26,9 +27,10 @@ export const command: Command = {
     if (gallery === undefined) throw new UsageError('--gallery is required');
     const probes = flagString(a, 'probes');
     const json = flagBool(a, 'json');
+    const dirs = (v: string): string[] => v.split(',').filter((d) => d !== '').map((d) => resolve(io.cwd, d));
     const r = await identityEval({
-      galleryDir: resolve(io.cwd, gallery),
-      ...(probes !== undefined ? { probesDir: resolve(io.cwd, probes) } : {}),
+      galleryDir: dirs(gallery),
+      ...(probes !== undefined ? { probesDir: dirs(probes) } : {}),
       ...(json ? {} : { onProgress: (d: number, t: number) => io.stderr.write(`\rembedding ${d}/${t}`) }),
     });
     if (!json) io.stderr.write('\n');
