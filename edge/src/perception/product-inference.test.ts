@@ -32,6 +32,16 @@ describe('ProductInference', () => {
     expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
   });
 
+  it('a wrong hint does not outweigh the plate a near-equal SKU was taken from', () => {
+    // -63 g from p5 (sku-005, 62 g); sku-006 (64 g) is planned next door on p6. A hint camera
+    // confusing 10 % of its hints names sku-006 (07-group-one-payer seed 101: an onigiri salmon
+    // from its own plate went to review at 0.81 when a neighbour counted 0.05 of the plan).
+    const hintFactor = (sku: string): number => (sku === 'sku-006' ? 0.9 : sku === 'sku-005' ? 0.1 : 0.05);
+    const h = inf.infer({ deltaG: -63, plateIds: ['g1s1p5'], noiseG, hintFactor });
+    expect(h[0]!.items).toEqual([{ sku: 'sku-005', count: 1 }]);
+    expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
+  });
+
   it('stays unsure between near-equal SKUs on one plate, and a camera hint decides', () => {
     const plain = inf.infer({ deltaG: -64.2, plateIds: ['g1s1p6'], noiseG });
     expect(plain[0]!.probability).toBeLessThan(DEFAULT_TUNING.confidenceMin);
