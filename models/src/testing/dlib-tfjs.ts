@@ -5,17 +5,11 @@
  * on Node's TextEncoder), so the parity test compares our ONNX graph with this.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { weightsFromManifest } from '../onnx/weights.js';
 import { DLIB_MEAN_RGB } from '../onnx/dlib-resnet.js';
-import { tfCpu } from './tfjs-reference.js';
+import { tfWeights } from './tfjs-reference.js';
 
 export async function dlibTfjsDescriptor(manifestPath: string, rgb150: Float32Array): Promise<Float32Array> {
-  const tf = await tfCpu();
-  const get = weightsFromManifest(manifestPath);
-  const t = (name: string): TF.Tensor => {
-    const w = get(name);
-    return tf.tensor(w.data as Float32Array, w.shape);
-  };
+  const { tf, t } = await tfWeights(manifestPath);
   const out = tf.tidy(() => {
     const convLayer = (x: TF.Tensor4D, p: string, stride: number, relu: boolean, pad: 'same' | 'valid'): TF.Tensor4D => {
       let y = tf.conv2d(x, t(`${p}/conv/filters`) as TF.Tensor4D, stride, pad);

@@ -5,17 +5,11 @@
  * for the same reason as dlib-tfjs.ts: the bundled face-api builds cannot load here.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { weightsFromManifest } from '../onnx/weights.js';
 import { DLIB_MEAN_RGB } from '../onnx/dlib-resnet.js';
-import { tfCpu } from './tfjs-reference.js';
+import { tfWeights } from './tfjs-reference.js';
 
 export async function landmark68Tfjs(manifestPath: string, rgb112: Float32Array): Promise<Float32Array> {
-  const tf = await tfCpu();
-  const get = weightsFromManifest(manifestPath);
-  const t = (name: string): TF.Tensor => {
-    const w = get(name);
-    return tf.tensor(w.data as Float32Array, w.shape);
-  };
+  const { tf, t } = await tfWeights(manifestPath);
   const out = tf.tidy(() => {
     const sep = (x: TF.Tensor4D, p: string, stride: 1 | 2): TF.Tensor4D =>
       tf.add(tf.separableConv2d(x, t(`${p}/depthwise_filter`) as TF.Tensor4D, t(`${p}/pointwise_filter`) as TF.Tensor4D, stride, 'same'), t(`${p}/bias`)) as TF.Tensor4D;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { TfjsGraphModelJson } from '../onnx/tfjs-graph.js';
+import { weightsFromManifest } from '../onnx/weights.js';
 
 let backendReady: Promise<boolean> | undefined;
 
@@ -13,6 +14,17 @@ export async function tfCpu(): Promise<typeof tf> {
   backendReady ??= tf.setBackend('cpu');
   await backendReady;
   return tf;
+}
+
+/** TFJS on the cpu backend and a tensor getter over a face-api style weights manifest. */
+export async function tfWeights(manifestPath: string): Promise<{ tf: typeof tf; t: (name: string) => tf.Tensor }> {
+  const tfc = await tfCpu();
+  const get = weightsFromManifest(manifestPath);
+  const t = (name: string): tf.Tensor => {
+    const w = get(name);
+    return tfc.tensor(w.data as Float32Array, w.shape);
+  };
+  return { tf: tfc, t };
 }
 
 /** Loads a TFJS graph model from disk without fetch (file:// is not supported by tfjs in Node). */
