@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { associate, normalCdf, wristFactor } from './association.js';
+import { associate, wristFactor } from './association.js';
+import { normalCdf } from './track-filter.js';
 import { mixIdentities, pushHistory, pushWrists, type Track } from './tracker.js';
 import { DEFAULT_TUNING } from './tuning.js';
 

@@ -371,5 +371,3 @@ function capBySeparation(bySession: Map<string, SessionCandidate>, scored: reado
   }
 }
 
-
-export { normalCdf };

@@ -203,7 +203,9 @@ export class StorePerception implements Perception {
   /**
    * May an event measured on the early window be decided now? Only when its weight
    * names one (sku, count) beyond doubt even with the early window's wider noise;
-   * near-equal weights wait for the full window's resolution.
+   * near-equal weights wait for the full window's resolution. An event it passes is
+   * remembered (earlyDecided) so that its residual can be reconciled with it; one
+   * whose run is then not decided early stays until evicted, never matched.
    */
   private unambiguous(e: ShelfEvent): boolean {
     const { inference, tuning, hints } = this.ctx;

@@ -259,7 +259,6 @@ export class ProductInference {
     return w;
   }
 
-  /** How many standard deviations the change is from what these items weigh. */
   /** What these items weigh together, grams (NaN for an unknown SKU). */
   weightOf(items: readonly SkuCount[]): number {
     let mean = 0;
@@ -267,6 +266,7 @@ export class ProductInference {
     return mean;
   }
 
+  /** How many standard deviations the change is from what these items weigh. */
   fitZ(items: readonly SkuCount[], deltaG: number, noiseG: number): number {
     const absG = Math.abs(deltaG);
     let mean = 0;

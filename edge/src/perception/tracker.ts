@@ -264,7 +264,7 @@ export class Tracker {
     if (dets.length === 0) return confirmedNow;
     const rVar = this.noise.varianceM2(cameraId);
     const ms = dets.map((d) => this.measure(cameraId, d, rVar));
-    const matched = this.assign(cameraId, ts, dets, ms);
+    const matched = this.assign(cameraId, ts, dets, ms, rVar);
     dets.forEach((d, r) => {
       const c = matched[r]!;
       let t: Track;
@@ -306,11 +306,11 @@ export class Tracker {
   }
 
   /** Hungarian assignment of detections to tracks; matched[r] is a track index or -1. */
-  private assign(cameraId: string, ts: number, dets: readonly Detection[], ms: readonly Measured[]): number[] {
+  /** `ms`: each detection as a measurement (measure()); `rVar`: the camera's box noise, for new tracks. */
+  private assign(cameraId: string, ts: number, dets: readonly Detection[], ms: readonly Measured[], rVar: number): number[] {
     const matched = new Array<number>(dets.length).fill(-1);
     if (this.list.length === 0) return matched;
     const gateFloor = this.tuning.gateM;
-    const rVar = this.noise.varianceM2(cameraId);
     const cols = this.list.map((t) => {
       const p = this.predict(t, ts);
       const f = this.filter(t, rVar);
