@@ -8,12 +8,12 @@
  * model was measured with that chip and separates far worse with our 5-point one
  * (docs/identity.md).
  */
+import { DLIB_INPUT_SIZE } from '../onnx/dlib-resnet.js';
+import { LANDMARK68_INPUT_SIZE } from '../onnx/face-landmark-68.js';
 import type { LoadedModel } from '../runtime.js';
 import type { Point } from './detect.js';
 import type { RgbImage } from './image.js';
 
-export const LANDMARK68_INPUT_PX = 112;
-export const DLIB_CHIP_PX = 150;
 /** face-api's alignDlib constants: chip side = eye-to-mouth distance / 0.45, centre at (0.5, 0.43). */
 const DLIB_REL_X = 0.5;
 const DLIB_REL_Y = 0.43;
@@ -79,7 +79,7 @@ export function squareChip(img: RgbImage, box: PixelBox, size: number): { data: 
 /** 68 landmarks in image pixels from the face-landmark-68 model run on the (clipped) detection box. */
 export async function landmarks68(model: LoadedModel, img: RgbImage, detection: PixelBox): Promise<Point[]> {
   const box = clipBox(detection, img.width, img.height);
-  const chip = squareChip(img, box, LANDMARK68_INPUT_PX);
+  const chip = squareChip(img, box, LANDMARK68_INPUT_SIZE);
   const out = (await model.run(chip.data))['landmarks']?.data;
   if (!out || out.length !== 136) throw new Error(`face-landmark-68 answered ${out?.length ?? 0} values, expected 136`);
   // Output is a fraction of the padded square. face-api's postProcess takes the
@@ -113,5 +113,5 @@ export async function dlibChip(landmarkModel: LoadedModel, img: RgbImage, detect
   const pts = await landmarks68(landmarkModel, img, detection);
   const box = clipBox(dlibChipBox(pts, img.width, img.height), img.width, img.height);
   if (box.width < 1 || box.height < 1) throw new Error('dlib chip box lies outside the image');
-  return squareChip(img, box, DLIB_CHIP_PX).data;
+  return squareChip(img, box, DLIB_INPUT_SIZE).data;
 }
