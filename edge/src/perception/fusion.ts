@@ -7,7 +7,7 @@ import type { Clock, StoreLayout } from '@tebura/contract';
 import type { CartDelta, PerceptionSink, ReviewCandidate } from './api.js';
 import { associate, type AssociationResult, type WristModel, type WristPlate } from './association.js';
 import type { Handoff } from './handoffs.js';
-import { twoHands } from './two-hands.js';
+import { secondHandPossible, twoHands } from './two-hands.js';
 import type { Bindings } from './binding.js';
 import type { HintBuffer } from './hints.js';
 import type { Hypothesis, ProductInference } from './product-inference.js';
@@ -32,6 +32,8 @@ export interface FusionStats {
   residualsAbsorbed: number;
   /** ... and those re-measured as what is left once the early items are taken at their nominal weight. */
   residualsReconciled: number;
+  /** ... and those joined with an early event that was still waiting, undecided, into one change. */
+  residualsJoined: number;
 }
 
 export interface FusionContext {
@@ -166,6 +168,10 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     reason = 'PUTBACK_NOT_IN_CART';
   }
   if (reason === 'AMBIGUOUS_SHOPPER' && mayDefer) return false;
+  // An early decision that would go to review gains no time, and one with a second
+  // shopper's hand at the plate may have seen only the first unit: it waits for the
+  // full window, whose residual may be that hand's unit joining it (Perception.reconcile).
+  if (e.early === true && mayDefer && (reason !== null || secondHandPossible(assoc))) return false;
   if (reason !== null || !best || !top || top.sessionId === null) {
     review(ctx, e, reason ?? 'NO_SHOPPER', hyps, assoc);
     return true;

@@ -109,7 +109,7 @@ export class StorePerception implements Perception {
       recentPicks: new Map(),
       handoffs: [],
       deviceNowTs: 0,
-      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0 },
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0, residualsJoined: 0 },
     };
   }
 
@@ -135,6 +135,11 @@ export class StorePerception implements Perception {
       const part = this.reconcile(e);
       if (part !== null) fuseEvent(this.ctx, part);
     }
+    for (const id of det.takeSettledEarly()) {
+      // Its full window came without a residual: no longer waiting for one (fusion.ts).
+      const d = this.ctx.deferred.find((x) => x.e.eventId === id && x.e.early === true);
+      if (d !== undefined) d.e = { ...d.e, early: false };
+    }
     if (this.waiters.length > 0) this.checkWaiters();
   }
 
@@ -156,6 +161,15 @@ export class StorePerception implements Perception {
     const early = this.earlyDecided.get(e.residualOf);
     if (early === undefined || early.plateIds.join() !== e.plateIds.join()) return e;
     this.earlyDecided.delete(e.residualOf);
+    const waiting = this.ctx.deferred.findIndex((d) => d.e.eventId === e.residualOf);
+    if (waiting >= 0) {
+      // Not decided yet (it would have gone to review): early and residual are one change, decided together.
+      const first = this.ctx.deferred.splice(waiting, 1)[0]!.e;
+      this.ctx.stats.residualsJoined++;
+      const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
+      const { early: _early, residualOf: _of, ...rest } = e;
+      return { ...rest, plateDeltasG, deltaG: plateDeltasG.reduce((a, b) => a + b, 0), startTs: Math.min(first.startTs, e.startTs), trace: [...first.trace, ...e.trace] };
+    }
     const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
     const deltaG = e.deltaG + early.deltaG;
     const best = this.ctx.inference.infer({ deltaG, plateIds: e.plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];

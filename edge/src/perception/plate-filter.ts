@@ -17,6 +17,16 @@ export const PLATE_ACTIVE = 1;
 export const PLATE_SETTLED = 2;
 /** Idle plates are checked for drift and gentle changes every (mask + 1) samples. */
 const IDLE_CHECK_MASK = 3;
+/** Halves of a settled window differ by less than this many of their noise sigmas (see level()). */
+const LEVEL_SIGMAS = 3;
+/**
+ * A plate whose learned idle noise exceeds its datasheet by more than this is
+ * noisy: it never decides early (shelf-events.ts), and its level must stay calm
+ * for a further full window before it counts (step()). On 09-noise-drift's cells
+ * (4x noise, 20x drift) the level kept moving after a short calm window, and a
+ * settling swing the noise hides read a 32 g gum as -25.5 g.
+ */
+export const NOISY_SCALE = 1.5;
 
 export class ShelfPlates {
   readonly count: number;
@@ -60,6 +70,8 @@ export class ShelfPlates {
   readonly provisional: Uint8Array;
   /** How far the full window may move from a provisional level and still confirm it, grams. */
   readonly provisionalToleranceG: Float64Array;
+  /** When an active plate's window last became calm (stable and level); NaN while it moves. */
+  private readonly calmSince: Float64Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
   busy = 0;
@@ -88,6 +100,7 @@ export class ShelfPlates {
     this.lastValue = new Float64Array(count).fill(NaN);
     this.provisional = new Uint8Array(count);
     this.provisionalToleranceG = new Float64Array(count);
+    this.calmSince = new Float64Array(count).fill(NaN);
   }
 
   /** Window mean in absolute grams (NaN before the first sample). */
@@ -159,6 +172,26 @@ export class ShelfPlates {
 
   stable(i: number): boolean {
     return this.fill[i] === this.w && this.std(i) <= this.th.stableSigmaG * this.noiseScale(i);
+  }
+
+  /**
+   * Has the window stopped moving? The two halves' means agree within what this
+   * plate's noise allows. The spread test alone scales with the plate's noise: on
+   * a cell 4x noisier than its datasheet, a settling swing of 15 g passed it, and
+   * a window over the swing's first half-period read a 55 g pick as -47 g
+   * (09-noise-drift). A swing or a slope moves the halves apart; noise does not.
+   */
+  level(i: number): boolean {
+    const w = this.w;
+    const h = w >> 1;
+    const base = i * w;
+    const p = this.pos[i]!;
+    let older = 0;
+    for (let k = 0; k < h; k++) older += this.ring[base + ((p + k) % w)]!;
+    const newer = this.sum[i]! - older;
+    const diff = older / h - newer / (w - h);
+    const sigma = this.th.noiseG * this.noiseScale(i) * Math.sqrt(1 / h + 1 / (w - h));
+    return Math.abs(diff) <= LEVEL_SIGMAS * sigma;
   }
 
   /** Current change against the baseline, grams (negative: load removed). */
@@ -265,7 +298,18 @@ export class ShelfPlates {
     }
     // Idle plates only drift: checking them every few samples is enough and halves the cost.
     if (st === PLATE_IDLE && (this.pos[i]! & IDLE_CHECK_MASK) !== 0) return;
-    if (!this.stable(i)) return;
+    if (!this.stable(i)) {
+      this.calmSince[i] = NaN;
+      return;
+    }
+    if (st === PLATE_ACTIVE) {
+      if (!this.level(i)) {
+        this.calmSince[i] = NaN;
+        return;
+      }
+      if (Number.isNaN(this.calmSince[i]!)) this.calmSince[i] = ts;
+      if (this.noiseScale(i) > NOISY_SCALE && ts - this.calmSince[i]! < th.windowMs) return;
+    }
     const d = this.delta(i);
     if (st === PLATE_ACTIVE) {
       // A hand pressing smoothly can look stable at the top of its press: a real

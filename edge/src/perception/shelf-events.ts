@@ -10,17 +10,11 @@
  * mechanical crosstalk (seen in the AiFi data: +-1.5 %), not an item.
  */
 import type { LoadCellWeight, Shelf } from '@tebura/contract';
-import { PLATE_ACTIVE, PLATE_IDLE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
+import { NOISY_SCALE, PLATE_ACTIVE, PLATE_IDLE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
 import { plateThresholds, type PerceptionTuning } from './tuning.js';
 
 /** A provisional level is confirmed when the full window lands within this many early sigmas of it. */
 const EARLY_TOLERANCE_SIGMAS = 2;
-/**
- * Plates whose learned idle noise exceeds their datasheet by more than this never
- * decide early: on a bad cell (09-noise-drift: 4x noise, 20x drift) the level kept
- * moving after a short calm window and the remainder was charged as a second item.
- */
-const EARLY_NOISE_SCALE_MAX = 1.5;
 
 export interface ShelfEvent {
   /** Stable across replays of the same packets. */
@@ -61,6 +55,8 @@ export class ShelfEventDetector {
 
   /** Events decided on the early window (each also counted as a shelf event). */
   earlyEvents = 0;
+  /** Early events whose plates are idle again (confirmed, or followed by their residual); see takeSettledEarly. */
+  private readonly settledEarly = new Set<string>();
 
   /**
    * `earlyGate` says whether an event measured on the early window is unambiguous
@@ -102,6 +98,24 @@ export class ShelfEventDetector {
       }
       if (plates.busy > 0) this.scan(ts, out);
     }
+    for (let i = 0; i < plates.count; i++) {
+      const id = this.earlyOf[i];
+      if (id !== null && id !== undefined && plates.status[i] === PLATE_IDLE) {
+        this.settledEarly.add(id);
+        this.earlyOf[i] = null;
+      }
+    }
+  }
+
+  /**
+   * Early events whose full window has come since the last call: the level was
+   * confirmed, or a residual event (residualOf) was emitted before this. Cleared.
+   */
+  takeSettledEarly(): string[] {
+    if (this.settledEarly.size === 0) return [];
+    const ids = [...this.settledEarly];
+    this.settledEarly.clear();
+    return ids;
   }
 
   /** Indices of plates with an event in progress (for settle()). */
@@ -148,7 +162,7 @@ export class ShelfEventDetector {
     const p = this.plates;
     if (this.earlyGate === undefined || p.th.earlySamples === 0) return false;
     for (let i = a; i < b; i++) {
-      if (p.provisional[i] === 1 || p.noiseScale(i) > EARLY_NOISE_SCALE_MAX) return false;
+      if (p.provisional[i] === 1 || p.noiseScale(i) > NOISY_SCALE) return false;
       if (p.status[i] !== PLATE_SETTLED && !p.earlyStable(i, ts)) return false;
     }
     const level = (i: number): number => (p.status[i] === PLATE_SETTLED ? p.mean(i) : p.earlyMean(i));

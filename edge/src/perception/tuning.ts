@@ -137,6 +137,8 @@ export const DEFAULT_TUNING: Readonly<PerceptionTuning> = Object.freeze({
 /** Per-shelf thresholds in grams derived from the device profile. */
 export interface PlateThresholds {
   windowSamples: number;
+  /** The stable window's length in time, ms. */
+  windowMs: number;
   /** Readings in the early window; 0 when early decisions are off. */
   earlySamples: number;
   /** Readings whose swing bounds the early level's uncertainty (at least earlySamples, at most the window). */
@@ -156,6 +158,7 @@ export function plateThresholds(profile: LoadCellProfile, t: PerceptionTuning): 
   const windowSamples = Math.max(3, Math.round((t.stableWindowMs * profile.sampleRateHz) / 1000));
   return {
     windowSamples,
+    windowMs: (windowSamples * 1000) / profile.sampleRateHz,
     earlySamples: t.earlyWindowMs <= 0 ? 0 : Math.min(windowSamples, Math.max(3, Math.round((t.earlyWindowMs * profile.sampleRateHz) / 1000))),
     earlySpreadSamples: Math.min(windowSamples, Math.max(3, Math.round((Math.max(t.earlySpreadMs, t.earlyWindowMs) * profile.sampleRateHz) / 1000))),
     stableSigmaG: t.stableSigmas * noiseG,

@@ -67,6 +67,15 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
   return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.plausible, b.plausible, 1) };
 }
 
+/**
+ * More than one session stood near the plate like someone who could have reached in:
+ * a weight change seen so far may be the first of two hands' units.
+ */
+export function secondHandPossible(assoc: AssociationResult): boolean {
+  const near = assoc.sessions.filter((s) => s.viaDoubt !== true && s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M && s.plausible >= HAND_POSSIBLE_MIN);
+  return near.length >= 2;
+}
+
 function nearestM(assoc: AssociationResult, sessionId: string): number {
   let d = Infinity;
   for (const t of assoc.tracks) if (t.sessionId === sessionId) d = Math.min(d, t.distM);
