@@ -62,4 +62,32 @@ describe('early shelf decisions', () => {
     // Perception may take the two together as one reach (perception.ts reconcile()).
     expect(ev[1]!.residualOf).toBe(ev[0]!.eventId);
   });
+
+  it('decides a put-back early, but not the crest of a hand pressing where it has just taken something', () => {
+    // A smooth press holds still at its top for longer than the early window.
+    const putBack: StepSpec = { at: 60, deltaG: 60, handSamples: 36, smoothPressG: 20, oscillationG: 0 };
+    const back = run([putBack], () => true);
+    expect(back).toHaveLength(1);
+    expect(back[0]!.early).toBe(true);
+    expect(Math.abs(back[0]!.deltaG - 60)).toBeLessThan(2 * back[0]!.noiseG);
+    // A 25 g pick, then the hand comes back and presses 60 g before it takes a second one:
+    // the press's crest stands 35 g above the old level, calm, 1 s into the activity.
+    const first: StepSpec = { at: 60, deltaG: -25, handSamples: 36, smoothPressG: 15, oscillationG: 0 };
+    const second: StepSpec = { at: 60 + 36 + 12, deltaG: -25, handSamples: 36, smoothPressG: 60, oscillationG: 0 };
+    // Picks not decided early (the gate refuses falls): the crest is not a put-back.
+    const ev = run([first, second], (e) => e.deltaG > 0);
+    expect(ev.filter((e) => e.deltaG > 0)).toEqual([]);
+    expect(Math.abs(ev.reduce((a, e) => a + e.deltaG, 0) - -50)).toBeLessThan(3);
+  });
+
+  it('counts a second small unit taken from a plate decided early, even within the early swing', () => {
+    // The first pick is decided early with a wide swing allowance (the press's tail): the second
+    // 25 g unit lands within it, and once was confirmed as the first level, never charged.
+    const first: StepSpec = { at: 60, deltaG: -25, handSamples: 36, smoothPressG: 15, oscillationG: 0 };
+    const second: StepSpec = { at: 60 + 36 + 12, deltaG: -25, handSamples: 36, smoothPressG: 60, oscillationG: 0 };
+    const ev = run([first, second], () => true);
+    expect(ev[0]!.early).toBe(true);
+    expect(ev.length).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(ev.reduce((a, e) => a + e.deltaG, 0) - -50)).toBeLessThan(3);
+  });
 });

@@ -7,10 +7,10 @@ import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, St
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, wristModel, type FusionContext } from './fusion.js';
+import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, splitByFacing, wristModel, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer } from './hints.js';
-import { ProductInference, type SkuCount } from './product-inference.js';
+import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
 import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
 import { restorePlateLevels, takePlateLevels } from './plate-levels.js';
@@ -223,21 +223,49 @@ export class StorePerception implements Perception {
    */
   private unambiguous(e: ShelfEvent): boolean {
     const { inference, tuning, hints } = this.ctx;
-    // A rise is decided on the full window: the crest of a hand pressing on the plate
-    // while it takes a light item (15-75 g for 600 ms) holds still long enough to
-    // pass for a put-back of about that weight (02 seed 303: +19.4 g, a toothbrush).
-    if (e.deltaG > 0) return false;
     // Same evidence as fusion's decision: a shelf camera's hint tells equal weights apart.
     const hintFactor = hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
-    const best = inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor })[0];
-    if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return false;
-    if (inference.fitZ(best.items, e.deltaG, e.noiseG) > EARLY_FIT_Z_MAX) return false;
+    // Two hands at adjacent facings are two changes to fusion (splitByFacing): each must be clear.
+    const items: SkuCount[] = [];
+    for (const part of splitByFacing(this.ctx, e)) {
+      const input = { deltaG: part.deltaG, plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, noiseG: part.noiseG, hintFactor };
+      const clear = part.deltaG < 0 ? this.clearItems(inference.infer(input)[0], part) : this.clearPutBack(input, part);
+      if (clear === null) return false;
+      items.push(...clear);
+    }
+    if (this.earlyDecided.size >= EARLY_DECIDED_MAX) this.earlyDecided.delete(this.earlyDecided.keys().next().value!);
+    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, items, hintFactor });
+    return true;
+  }
+
+  /** The hypothesis's items if it names them beyond doubt on this early level, else null. */
+  private clearItems(best: Hypothesis | undefined, e: ShelfEvent): Hypothesis['items'] | null {
+    const { inference, tuning } = this.ctx;
+    if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return null;
+    if (inference.fitZ(best.items, e.deltaG, e.noiseG) > EARLY_FIT_Z_MAX) return null;
     // A swing wide enough to let a third of the item's weight pass for noise is still moving.
     const expectG = inference.weightOf(best.items);
-    if (!(Math.abs(Math.abs(e.deltaG) - expectG) <= EARLY_MISFIT_FRACTION * expectG)) return false;
-    if (this.earlyDecided.size >= EARLY_DECIDED_MAX) this.earlyDecided.delete(this.earlyDecided.keys().next().value!);
-    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, items: best.items, hintFactor });
-    return true;
+    if (!(Math.abs(Math.abs(e.deltaG) - expectG) <= EARLY_MISFIT_FRACTION * expectG)) return null;
+    return best.items;
+  }
+
+  /**
+   * A rise is something a shopper puts back from their cart, but whose hand it was
+   * is fusion's question. Decided early only when every open cart that could explain
+   * it (a clear hypothesis under that cart) names the same items: whoever it was, it
+   * is those. Umbrella on the beer plate: a shopper holding beer would make it beer,
+   * so it waits.
+   */
+  private clearPutBack(input: InferenceInput, e: ShelfEvent): Hypothesis['items'] | null {
+    let agreed: Hypothesis['items'] | null = null;
+    for (const cart of this.ctx.carts.values()) {
+      if (cart.size === 0) continue;
+      const items = this.clearItems(this.ctx.inference.infer({ ...input, cart })[0], e);
+      if (items === null || items.some((it) => (cart.get(it.sku) ?? 0) < it.count)) continue;
+      if (agreed !== null && !sameItems(agreed, items)) return null;
+      agreed = items;
+    }
+    return agreed;
   }
 
   onHints(msg: ProductHints): void {

@@ -70,6 +70,11 @@ export class ShelfPlates {
   readonly provisional: Uint8Array;
   /** How far the full window may move from a provisional level and still confirm it, grams. */
   readonly provisionalToleranceG: Float64Array;
+  /**
+   * Lowest reading since the plate last left idle, grams. A rise after a dip below
+   * the baseline is a hand pressing on a plate it has just taken from, not a put-back.
+   */
+  readonly lowSinceActive: Float64Array;
   /** When an active plate's window last became calm (stable and level); NaN while it moves. */
   private readonly calmSince: Float64Array;
   dropouts = 0;
@@ -101,6 +106,7 @@ export class ShelfPlates {
     this.provisional = new Uint8Array(count);
     this.provisionalToleranceG = new Float64Array(count);
     this.calmSince = new Float64Array(count).fill(NaN);
+    this.lowSinceActive = new Float64Array(count);
   }
 
   /** Window mean in absolute grams (NaN before the first sample). */
@@ -155,6 +161,11 @@ export class ShelfPlates {
     let dev = 0;
     for (let k = 1; k <= n; k++) dev = Math.max(dev, Math.abs(this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m));
     return dev;
+  }
+
+  /** Did the plate go below its baseline (beyond noise) during this activity? Something was taken. */
+  dippedSinceActive(i: number): boolean {
+    return this.lowSinceActive[i]! < this.baseline[i]! - this.th.departG * this.noiseScale(i);
   }
 
   /** An early decision was taken at `level`: measure later changes from it, keep waiting for the full window. */
@@ -288,12 +299,19 @@ export class ShelfPlates {
       this.warmUp(i);
       return;
     }
+    if (st !== PLATE_IDLE && grams < this.lowSinceActive[i]!) this.lowSinceActive[i] = grams;
+    // A hand again on a plate decided early, beyond the swing the decision allowed for: what
+    // it does is a new change, however small, not the early level's confirmation.
+    if (this.provisional[i] === 1 && Math.abs(grams - this.baseline[i]!) > th.departG * this.noiseScale(i) + this.provisionalToleranceG[i]!) this.provisionalToleranceG[i] = 0;
     const ref = st === PLATE_SETTLED ? this.settledLevel[i]! : this.baseline[i]!;
     if (st !== PLATE_ACTIVE && Math.abs(grams - ref) > th.departG * this.noiseScale(i)) {
       if (st === PLATE_IDLE) this.busy++;
       this.status[i] = PLATE_ACTIVE;
       // A settled plate touched again keeps its original start: one longer event.
-      if (st === PLATE_IDLE) this.activeStartTs[i] = ts;
+      if (st === PLATE_IDLE) {
+        this.activeStartTs[i] = ts;
+        this.lowSinceActive[i] = grams;
+      }
       return;
     }
     // Idle plates only drift: checking them every few samples is enough and halves the cost.
@@ -340,6 +358,7 @@ export class ShelfPlates {
         this.busy++;
         this.status[i] = PLATE_ACTIVE;
         this.activeStartTs[i] = ts;
+        this.lowSinceActive[i] = Math.min(grams, this.mean(i));
       } else {
         this.baseline[i] = this.baseline[i]! + gain * d;
       }

@@ -176,6 +176,9 @@ export class ShelfEventDetector {
         groups.push(group);
       } else small++;
     });
+    // A rise on a plate that dipped in this activity is a hand pressing where it has just
+    // taken something (the crest holds still for the early window), not yet a put-back.
+    if (events.some((e, k) => e.deltaG > 0 && groups[k]!.some((i) => p.dippedSinceActive(i)))) return false;
     if (events.length === 0 || !events.every((e) => this.earlyGate!(e))) return false;
     events.forEach((e, k) => {
       for (const i of groups[k]!) this.earlyOf[i] = e.eventId;
