@@ -233,6 +233,27 @@ export function wristEvidence(t: Track, plates: readonly WristPlate[], startTs: 
   return { factor: WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX)), reached };
 }
 
+/**
+ * How much more a wrist seen over the plates says than no wrist at all. The wrist
+ * factor (a probability) only lowers those whose hands were seen elsewhere: a
+ * shopper whose wrist was over the plate in three frames weighed the same as one
+ * whose wrists were never seen. Between candidates the evidence is the odds of
+ * reached, 1 / (1 - reached) on top of the factor, capped: a pose model is wrong in
+ * ways its noise model does not describe (02 seed 101: the picker's wrist over
+ * the plate at 0.98, the nearer neighbour's at 0.21, and the neighbour was charged).
+ */
+export const REACH_ODDS_MAX = 10;
+/**
+ * ... counted only for someone who behaved like a picker without it (stood still,
+ * left when a picker does): 07 seed 101, a shopper walking past at the shelf's edge
+ * had a wrist over the plate at 0.91 and outweighed the one who took the onigiri.
+ */
+const REACH_STANDING_MIN = 0.12;
+
+function reachOdds(reached: number | null): number {
+  return reached === null ? 1 : Math.min(REACH_ODDS_MAX, 1 / Math.max(1e-9, 1 - reached));
+}
+
 export function associate(
   plates: readonly WristPlate[],
   startTs: number,
@@ -274,9 +295,12 @@ export function associate(
     // still before the reach and walking off when a picker does.
     // A wrist seen over the plates (or seen only elsewhere) says more than any of that.
     const wrist = wrists === null ? { factor: 1, reached: null } : wristEvidence(t, plates, startTs, endTs, wrists, otherPlates);
-    const plausible = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs) * wrist.factor;
-    const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand);
-    scored.push({ t, w, distM: dMin, plausible, reached: wrist.reached, ...at });
+    const body = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs);
+    const plausible = body * wrist.factor;
+    // A wrist over the plate of someone walking past is an arm swinging by the shelf.
+    const odds = body >= REACH_STANDING_MIN ? reachOdds(wrist.reached) : 1;
+    const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand) * odds;
+    scored.push({ t, w, distM: dMin, plausible, odds, reached: wrist.reached, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);
   const out: ShopperCandidate[] = scored
@@ -326,6 +350,8 @@ interface Scored {
   distM: number;
   /** How plausible a picker this person is at all: 1 standing at the shelf, less walking past. */
   plausible: number;
+  /** reachOdds of its wrist evidence. */
+  odds: number;
   reached: number | null;
   x: number;
   y: number;
@@ -354,7 +380,7 @@ function capBySeparation(bySession: Map<string, SessionCandidate>, scored: reado
   // plausibility must not lend itself to another member's nearer position.
   const people = scored.map((c) => {
     const young = c.t.firstTs > startTs - tuning.assocStableTrackMs;
-    return { key: sessionKey(c.t), d: c.distM, s: young ? base * tuning.assocUnstableSpreadFactor : base, p: c.plausible };
+    return { key: sessionKey(c.t), d: c.distM, s: young ? base * tuning.assocUnstableSpreadFactor : base, p: c.plausible * c.odds };
   });
   // Someone took it: plausibility only ranks the people here (when all stayed, all count fully).
   let pMax = 0;
