@@ -87,6 +87,28 @@ describe('createPerception end to end', () => {
     expect(() => createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} }).restore({ version: 1, data: { tracks: 3 } })).toThrow(/snapshot invalid/);
   });
 
+  it('a shelf event still waiting to be decided survives a restart (its plate has already moved on)', () => {
+    const spec = oneShopper();
+    const first = runScenario({ ...spec, durationMs: 4500, picks: [], crossings: spec.crossings.slice(0, 1) }, createPerception);
+    const snap = JSON.parse(JSON.stringify(first.perception.snapshot())) as ReturnType<typeof first.perception.snapshot>;
+    // As fusion.ts defers it: an early pick that waited for its full window when the node died.
+    const e = {
+      eventId: 'lc-1:5600:g1s1p3', shelfId: 'g1s1', deviceId: 'lc-1', plateIds: ['g1s1p3'], plateDeltasG: [-250.4], deltaG: -250.4,
+      startTs: T0 + 5000, endTs: T0 + 5600, noiseG: 1, early: true,
+      trace: [{ plateId: 'g1s1p3', ts: T0 + 5000, grams: 1000 }, { plateId: 'g1s1p3', ts: T0 + 5600, grams: 749.6 }],
+    };
+    const data = { ...(snap.data as object), deferred: [{ decideBy: T0 + 9000, e }] };
+    const second = runScenario({ ...spec, picks: [] }, (l, c, s) => {
+      const p = createPerception(l, c, s);
+      p.restore({ version: 1, data });
+      // Nothing will join it after a restart: it is decided as a full-window event.
+      expect((p.snapshot().data as { deferred: { e: { early: boolean } }[] }).deferred.map((d) => d.e.early)).toEqual([false]);
+      return p;
+    });
+    expect(second.deltas.map((d) => [d.sessionId, d.sku, d.quantityDelta])).toEqual([['s1', 'sku-003', 1]]);
+    expect(() => createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} }).restore({ version: 1, data: { ...data, deferred: [{ e }] } })).toThrow(/snapshot invalid/);
+  });
+
   it('settle resolves at once when nothing is pending and within its bound otherwise', async () => {
     const p = createPerception(layout, new ManualClock(T0), { cartDelta: () => {}, review: () => {} });
     const t = Date.now();

@@ -1,9 +1,9 @@
 /**
  * What must survive a kill -9: which tracks carry which session (and how sure), admissions still
  * waiting for people, lost sessions waiting to re-bind, and the cart perception
- * believes each session holds (the put-back prior), and units known to lie on a
- * plate they are not planned for. Plate baselines are not kept:
- * they re-learn from the first 250 ms of samples.
+ * believes each session holds (the put-back prior), units known to lie on a
+ * plate they are not planned for, and shelf events still waiting to be decided.
+ * Plate levels are kept beside it (plate-levels.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -23,6 +23,24 @@ const SnapshotData = Type.Object({
   carts: Type.Array(Type.Object({ sessionId: Type.String(), lines: Type.Array(Type.Tuple([Type.String(), Type.Integer()])) })),
   /** Units put back on a plate where they are not planned: [plateId, sku, count]. Absent in older snapshots. */
   misplaced: Type.Optional(Type.Array(Type.Tuple([Type.String(), Type.String(), Type.Integer({ minimum: 1 })]))),
+  /**
+   * Shelf events waiting to be decided (fusion.ts deferred): their plates' levels have
+   * already moved on, so a change lost here would never be charged. Absent in older snapshots.
+   */
+  deferred: Type.Optional(
+    Type.Array(
+      Type.Object({
+        decideBy: Type.Number(),
+        e: Type.Object({
+          eventId: Type.String(), shelfId: Type.String(), deviceId: Type.String(),
+          plateIds: Type.Array(Type.String()), plateDeltasG: Type.Array(Type.Number()),
+          deltaG: Type.Number(), startTs: Type.Number(), endTs: Type.Number(), noiseG: Type.Number({ minimum: 0 }),
+          early: Type.Optional(Type.Boolean()), residualOf: Type.Optional(Type.String()),
+          trace: Type.Array(Type.Object({ plateId: Type.String(), ts: Type.Number(), grams: Type.Number() })),
+        }),
+      }),
+    ),
+  ),
 });
 type SnapshotData = Static<typeof SnapshotData>;
 
@@ -36,6 +54,7 @@ export function takeSnapshot(ctx: FusionContext): PerceptionSnapshot {
     orphans: ctx.bindings.orphans.map((o) => ({ ...o })),
     carts: [...ctx.carts].map(([sessionId, lines]) => ({ sessionId, lines: [...lines] })),
     misplaced: ctx.inference.misplacedRows(),
+    deferred: ctx.deferred.map((d) => ({ decideBy: d.decideBy, e: d.e })),
   };
   return { version: 1, data };
 }
@@ -58,4 +77,6 @@ export function restoreSnapshot(ctx: FusionContext, s: PerceptionSnapshot): void
   ctx.carts.clear();
   for (const c of d.carts) ctx.carts.set(c.sessionId, new Map(c.lines));
   ctx.inference.restoreMisplaced(d.misplaced ?? []);
+  // An early event's full window was lost with the process: nothing will join it now.
+  ctx.deferred = (d.deferred ?? []).map((x) => ({ decideBy: x.decideBy, e: { ...x.e, early: false } }));
 }
