@@ -94,6 +94,17 @@ describe('two hands seen by a pose camera', () => {
     expect(neighbour.kind).not.toBe('split');
   });
 
+  it('a shopper who stood and left like a picker, wrist near the plate at 0.6, is a second hand with confidence', () => {
+    // 11-busy-hour seed 11: plausible 1 / reached 1 and 0.61 / 0.6 (a body factor of 1 times the
+    // wrist's 0.6). The wrist as a probability made him look less a picker than one whose wrists
+    // were never seen: a 0.6 split, to review. As odds (handEvidence) it is a confident split.
+    const r = twoHands({ sessions: [session('A', 1, 1), session('B', 0.61, 0.6)], tracks: [track('A', 0.54), track('B', 0.38)] }, best, false, false);
+    expect(r).toMatchObject({ kind: 'split', sessionIds: ['A', 'B'] });
+    expect((r as { confidence: number }).confidence).toBeGreaterThanOrEqual(0.8);
+    // A walker whose wrist was near at 0.53 (body about 0.15) is not a possible hand at all (02 seed 2).
+    expect(twoHands({ sessions: [session('A', 1, 1), session('B', 0.08, 0.53)], tracks: [track('A', 0.64), track('B', 0.57)] }, best, false, false)).toEqual({ kind: 'one' });
+  });
+
   it('the same two without wrist evidence stays a human decision', () => {
     const r = twoHands({ sessions: [session('A', 1, null), session('B', 0.15, null)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
     expect(r).toEqual({ kind: 'ambiguous' });

@@ -5,7 +5,7 @@
  * When two sessions both behaved like a picker (stood still before the change,
  * walked off when a picker does) at a multi-unit pick, each took a unit.
  */
-import type { AssociationResult, SessionCandidate } from './association.js';
+import { REACH_ODDS_MAX, type AssociationResult, type SessionCandidate } from './association.js';
 import type { Hypothesis } from './product-inference.js';
 
 /** A session behaving like a picker (see SessionCandidate.plausible: 1 typical, 0.5 not yet known). */
@@ -42,6 +42,17 @@ export type TwoHands =
   /** More units or more pickers than one split explains: a human decides. */
   | { kind: 'ambiguous' };
 
+/**
+ * How picker-like a session is, its wrist's evidence counted as odds: `plausible`
+ * holds the wrist as a probability, so a wrist seen near the plate at 0.6 made a
+ * shopper who stood and left like a picker look less likely (0.6) than one whose
+ * wrists were never seen (1). Times the odds of reached, 1 / (1 - reached), the
+ * same as association.ts does between candidates (capped alike).
+ */
+function handEvidence(s: SessionCandidate): number {
+  return s.reached === null ? s.plausible : s.plausible * Math.min(REACH_ODDS_MAX, 1 / Math.max(1e-9, 1 - s.reached));
+}
+
 export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined, putBack: boolean, mayDefer: boolean): TwoHands {
   if (putBack || !best || best.items.length !== 1 || best.items[0]!.count < 2) return { kind: 'one' };
   // A session that is here only as another track's possible identity is that track's body, not another hand.
@@ -63,8 +74,9 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
   const [a, b] = hands as [SessionCandidate, SessionCandidate];
   // One shopper who stayed beside one who walked off: either took both, or one each;
   // only the weight trace at the hands could tell, so a human looks.
-  if (hands.length > 2 || item.count > 2 || Math.min(a.plausible, b.plausible) < HAND_PLAUSIBLE_MIN) return { kind: 'ambiguous' };
-  return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.plausible, b.plausible, 1) };
+  const least = Math.min(handEvidence(a), handEvidence(b));
+  if (hands.length > 2 || item.count > 2 || least < HAND_PLAUSIBLE_MIN) return { kind: 'ambiguous' };
+  return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(least, 1) };
 }
 
 /**
