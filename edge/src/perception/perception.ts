@@ -154,6 +154,8 @@ export class StorePerception implements Perception {
    * - Together the early items and more: the residual is what is left once the early
    *   items are taken at their nominal weight (02 seed 101: two coffee cans, one
    *   decided early at -171.6 g, then -259.5 g more, which fits nothing).
+   * - Together far less than the early items: they were a swing; the same re-measure
+   *   makes the residual their return.
    * Otherwise the residual goes on as measured.
    */
   private reconcile(e: ShelfEvent): ShelfEvent | null {
@@ -178,7 +180,12 @@ export class StorePerception implements Perception {
       this.ctx.stats.residualsAbsorbed++;
       return null;
     }
-    if (!containsItems(best.items, early.items)) return e;
+    // Together far less than the early items (the plate came back): the early level was a
+    // swing, not an item; what is left once the early items are taken at their nominal weight
+    // is their return, a put-back to whoever was charged (11 seed 101: -601.4 g at +-81 g
+    // decided a 530 g water early, then +601.5 g, which fit nothing and went to review).
+    const reversed = Math.abs(deltaG) < EARLY_MISFIT_FRACTION * this.ctx.inference.weightOf(early.items);
+    if (!reversed && !containsItems(best.items, early.items)) return e;
     // The early event's share of each plate, scaled to what its items weigh.
     const scale = this.ctx.inference.weightOf(early.items) / Math.abs(early.deltaG);
     const rest = plateDeltasG.map((d, k) => d - early.plateDeltasG[k]! * scale);
