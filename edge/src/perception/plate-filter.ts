@@ -7,8 +7,9 @@
  *   active  - a sample left the baseline by more than `departG` (a hand is there);
  *   settled - stable again at a level that differs from the baseline by more than
  *             `reportG`; waits for the shelf detector to group it with neighbours.
- * Stability is a low standard deviation over the window, so settling oscillation
- * simply delays it; null samples (dropouts) are skipped.
+ * Stability is a low standard deviation over the window, and for a change its
+ * two halves agreeing (level()), so settling oscillation simply delays it; null
+ * samples (dropouts) are skipped.
  */
 import type { PlateThresholds } from './tuning.js';
 
@@ -311,6 +312,7 @@ export class ShelfPlates {
       if (st === PLATE_IDLE) {
         this.activeStartTs[i] = ts;
         this.lowSinceActive[i] = grams;
+        this.calmSince[i] = NaN;
       }
       return;
     }
@@ -359,6 +361,7 @@ export class ShelfPlates {
         this.status[i] = PLATE_ACTIVE;
         this.activeStartTs[i] = ts;
         this.lowSinceActive[i] = Math.min(grams, this.mean(i));
+        this.calmSince[i] = NaN;
       } else {
         this.baseline[i] = this.baseline[i]! + gain * d;
       }
