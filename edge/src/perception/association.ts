@@ -242,7 +242,7 @@ export function wristEvidence(t: Track, plates: readonly WristPlate[], startTs: 
  * ways its noise model does not describe (02 seed 101: the picker's wrist over
  * the plate at 0.98, the nearer neighbour's at 0.21, and the neighbour was charged).
  */
-export const REACH_ODDS_MAX = 10;
+const REACH_ODDS_MAX = 10;
 /**
  * ... counted only for someone who behaved like a picker without it (stood still,
  * left when a picker does): 07 seed 101, a shopper walking past at the shelf's edge
@@ -250,7 +250,8 @@ export const REACH_ODDS_MAX = 10;
  */
 const REACH_STANDING_MIN = 0.12;
 
-function reachOdds(reached: number | null): number {
+/** The odds a wrist seen at `reached` adds, capped (1 without a wrist seen). */
+export function reachOdds(reached: number | null): number {
   return reached === null ? 1 : Math.min(REACH_ODDS_MAX, 1 / Math.max(1e-9, 1 - reached));
 }
 

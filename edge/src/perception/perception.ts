@@ -163,17 +163,16 @@ export class StorePerception implements Perception {
     const early = this.earlyDecided.get(e.residualOf);
     if (early === undefined || early.plateIds.join() !== e.plateIds.join()) return e;
     this.earlyDecided.delete(e.residualOf);
+    const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
+    const deltaG = e.deltaG + early.deltaG;
     const waiting = this.ctx.deferred.findIndex((d) => d.e.eventId === e.residualOf);
     if (waiting >= 0) {
       // Not decided yet (it would have gone to review): early and residual are one change, decided together.
       const first = this.ctx.deferred.splice(waiting, 1)[0]!.e;
       this.ctx.stats.residualsJoined++;
-      const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
       const { early: _early, residualOf: _of, ...rest } = e;
-      return { ...rest, plateDeltasG, deltaG: plateDeltasG.reduce((a, b) => a + b, 0), startTs: Math.min(first.startTs, e.startTs), trace: [...first.trace, ...e.trace] };
+      return { ...rest, plateDeltasG, deltaG, startTs: Math.min(first.startTs, e.startTs), trace: [...first.trace, ...e.trace] };
     }
-    const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
-    const deltaG = e.deltaG + early.deltaG;
     const best = this.ctx.inference.infer({ deltaG, plateIds: e.plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
     if (best === undefined) return e;
     if (sameItems(best.items, early.items)) {

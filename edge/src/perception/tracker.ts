@@ -305,8 +305,10 @@ export class Tracker {
     }
   }
 
-  /** Hungarian assignment of detections to tracks; matched[r] is a track index or -1. */
-  /** `ms`: each detection as a measurement (measure()); `rVar`: the camera's box noise, for new tracks. */
+  /**
+   * Hungarian assignment of detections to tracks; matched[r] is a track index or -1.
+   * `ms`: each detection as a measurement (measure()); `rVar`: the camera's box noise.
+   */
   private assign(cameraId: string, ts: number, dets: readonly Detection[], ms: readonly Measured[], rVar: number): number[] {
     const matched = new Array<number>(dets.length).fill(-1);
     if (this.list.length === 0) return matched;

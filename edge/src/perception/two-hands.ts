@@ -5,7 +5,7 @@
  * When two sessions both behaved like a picker (stood still before the change,
  * walked off when a picker does) at a multi-unit pick, each took a unit.
  */
-import { REACH_ODDS_MAX, type AssociationResult, type SessionCandidate } from './association.js';
+import { reachOdds, type AssociationResult, type SessionCandidate } from './association.js';
 import type { Hypothesis } from './product-inference.js';
 
 /** A session behaving like a picker (see SessionCandidate.plausible: 1 typical, 0.5 not yet known). */
@@ -50,7 +50,15 @@ export type TwoHands =
  * same as association.ts does between candidates (capped alike).
  */
 function handEvidence(s: SessionCandidate): number {
-  return s.reached === null ? s.plausible : s.plausible * Math.min(REACH_ODDS_MAX, 1 / Math.max(1e-9, 1 - s.reached));
+  return s.plausible * reachOdds(s.reached);
+}
+
+/**
+ * Sessions that could be a hand at the plate at all: near it, stood there like a picker
+ * might (not only as another track's doubtful identity, which is that track's body).
+ */
+function possibleHands(assoc: AssociationResult): SessionCandidate[] {
+  return assoc.sessions.filter((s) => s.viaDoubt !== true && s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M && s.plausible >= HAND_POSSIBLE_MIN);
 }
 
 export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined, putBack: boolean, mayDefer: boolean): TwoHands {
@@ -69,7 +77,7 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
     const [a, b] = reachedIn as [SessionCandidate, SessionCandidate];
     return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.reached!, b.reached!) };
   }
-  const hands = sessions.filter((s) => near(s) && s.plausible >= HAND_POSSIBLE_MIN);
+  const hands = possibleHands(assoc);
   if (hands.length < 2) return { kind: 'one' };
   const [a, b] = hands as [SessionCandidate, SessionCandidate];
   // One shopper who stayed beside one who walked off: either took both, or one each;
@@ -84,8 +92,7 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
  * a weight change seen so far may be the first of two hands' units.
  */
 export function secondHandPossible(assoc: AssociationResult): boolean {
-  const near = assoc.sessions.filter((s) => s.viaDoubt !== true && s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M && s.plausible >= HAND_POSSIBLE_MIN);
-  return near.length >= 2;
+  return possibleHands(assoc).length >= 2;
 }
 
 function nearestM(assoc: AssociationResult, sessionId: string): number {
