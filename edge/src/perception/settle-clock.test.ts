@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadCellWeight } from '@tebura/contract';
-import { SETTLE_PACKETS_MAX, SettleClock } from './settle-clock.js';
+import { SETTLE_LOOKBACK_MS, SETTLE_PACKETS_MAX, SettleClock } from './settle-clock.js';
 import type { ShelfEvent } from './shelf-events.js';
 
 const T0 = 1_800_000_000_000;
@@ -46,12 +46,27 @@ describe('SettleClock', () => {
     expect(c.lookBackExhausted).toBe(1);
   });
 
-  it('keeps a bounded number of packets per shelf', () => {
+  it('keeps packets for a bounded look-back time per shelf', () => {
     const c = new SettleClock();
-    for (let n = 0; n < SETTLE_PACKETS_MAX + 10; n++) c.note(packet(n, [900, 900, 900, 900]), n);
-    const endTs = T0 + (SETTLE_PACKETS_MAX + 10) * PER_PACKET * INTERVAL_MS;
-    // All flat: the settle reading is as early as the kept packets reach, and that is counted.
-    expect(c.mark(event(endTs, 900), () => 4)).toBe(10);
+    const packetMs = PER_PACKET * INTERVAL_MS;
+    const n = SETTLE_LOOKBACK_MS / packetMs + 10;
+    for (let k = 0; k < n; k++) c.note(packet(k, [900, 900, 900, 900]), k);
+    const endTs = T0 + n * packetMs;
+    // All flat: the settle reading is as early as the kept packets reach (the look-back
+    // before the newest packet), and that is counted.
+    expect(c.mark(event(endTs, 900), () => 4)).toBe(n - 1 - SETTLE_LOOKBACK_MS / packetMs);
+    expect(c.lookBackExhausted).toBe(1);
+  });
+
+  it('keeps at most SETTLE_PACKETS_MAX packets per shelf, however fast they come', () => {
+    const c = new SettleClock();
+    const n = SETTLE_PACKETS_MAX + 10;
+    // One-sample packets 5 ms apart: the time bound alone would keep 800.
+    for (let k = 0; k < n; k++) {
+      const msg = { ...packet(k, [900]), ts: T0 + k * 5, sampleIntervalMs: 5 } as LoadCellWeight;
+      c.note(msg, k);
+    }
+    expect(c.mark(event(T0 + n * 5, 900), () => 4)).toBe(n - SETTLE_PACKETS_MAX);
     expect(c.lookBackExhausted).toBe(1);
   });
 });

@@ -20,8 +20,14 @@ import type { ShelfEvent } from './shelf-events.js';
  * A wider band would call the tail of the oscillation settled (a longer latency).
  */
 export const SETTLE_BAND_SIGMAS = 4;
-/** Packets kept per shelf to look back in; at 5 packets/s, 3.2 s (the stable window is 0.35 s). */
-export const SETTLE_PACKETS_MAX = 16;
+/**
+ * How far back, in device time, packets are kept per shelf to look back in. The
+ * settle reading lies at most a stable window or two (0.35 s each; a noisy plate
+ * holds one more) before detection; 4 s leaves room for a slow detector.
+ */
+export const SETTLE_LOOKBACK_MS = 4000;
+/** Hard bound on packets kept per shelf, whatever their rate (4 s of 20 ms packets). */
+export const SETTLE_PACKETS_MAX = 200;
 /** Events whose settle time is remembered until their (possibly deferred) cart delta. */
 export const SETTLE_EVENTS_MAX = 256;
 
@@ -44,7 +50,8 @@ export class SettleClock {
       this.rings.set(msg.deviceId, ring);
     }
     ring.push({ msg, arrivalMs });
-    if (ring.length > SETTLE_PACKETS_MAX) ring.shift();
+    // Packets arrive in order per device (ingest reorders), so the oldest are in front.
+    while (ring.length > SETTLE_PACKETS_MAX || (ring.length > 1 && ring[0]!.msg.ts < msg.ts - SETTLE_LOOKBACK_MS)) ring.shift();
   }
 
   /**
