@@ -123,4 +123,13 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.reviews.filter((x) => x.reason === 'UNKNOWN_WEIGHT' && x.deltaG > 500)).toEqual([]);
     expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-101-0004')?.ok).toBe(true);
   }, 120_000);
+
+  it('11-busy-hour seed 303: a beer put back where it was taken is that beer, though a hand made it read 25 g light', () => {
+    // The full window confirmed the pick's level while the returning hand rested on the plate
+    // (+25 g), so the put-back read +345.1 g: 8 sigmas from a 370 g beer, UNKNOWN_WEIGHT, and the
+    // beer stayed on the receipt. The plate is back at its level before the pick (fusion.ts returnOf).
+    const r = diagnoseFusion(at('11-busy-hour.yaml'), { seed: 303 });
+    expect(r.reviews.filter((x) => x.reason === 'UNKNOWN_WEIGHT')).toEqual([]);
+    expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-303-0101')?.ok).toBe(true);
+  }, 120_000);
 });

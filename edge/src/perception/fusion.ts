@@ -10,7 +10,7 @@ import type { Handoff } from './handoffs.js';
 import { secondHandPossible, twoHands } from './two-hands.js';
 import type { Bindings } from './binding.js';
 import type { HintBuffer } from './hints.js';
-import type { Hypothesis, ProductInference } from './product-inference.js';
+import type { Hypothesis, InferenceInput, ProductInference, SkuCount } from './product-inference.js';
 import type { ShelfEvent } from './shelf-events.js';
 import { positionAt, type Track, type Tracker } from './tracker.js';
 import type { PerceptionTuning } from './tuning.js';
@@ -56,6 +56,8 @@ export interface FusionContext {
   lastPicks: Map<string, { ts: number; x: number; y: number }>;
   /** What each session last picked and when: what a hand-off passes on. */
   recentPicks: Map<string, { ts: number; sku: string }>;
+  /** Per set of plates (ids joined by '+'): the last pick charged there and the plates' level before it (see returnOf). */
+  plateTakes: Map<string, PlateTake>;
   /** Hand-offs waiting for the giver's pick to be decided (bounded by HANDOFFS_PENDING_MAX). */
   handoffs: Handoff[];
   /** Sessions charged per split event (base event id): a sibling part's shopper is someone else. */
@@ -66,6 +68,15 @@ export interface FusionContext {
   deviceNowTs: number;
   stats: FusionStats;
 }
+
+/** A pick remembered on its plates: what was charged, and the plates' summed level before the reach, grams. */
+export interface PlateTake {
+  items: SkuCount[];
+  preLevelG: number;
+}
+
+/** Plate sets whose last pick is remembered; beyond it the oldest is dropped. */
+export const PLATE_TAKES_MAX = 1024;
 
 /** Events waiting for a shopper decision at once; beyond it they are decided at once. */
 export const DEFERRED_MAX = 64;
@@ -143,7 +154,8 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   const top = assoc.sessions[0];
   const cart = top?.sessionId ? ctx.carts.get(top.sessionId) : undefined;
   const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
-  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart });
+  const back = returnOf(ctx, e);
+  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart, ...(back ? { returnOf: back } : {}) });
   const best = hyps[0];
   if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {
     // Far lighter than anything kept here and matching nothing: a shelf settling, not an item.
@@ -184,6 +196,9 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
 function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hypothesis['items'], confidence: number, assoc: AssociationResult, idSuffix: string): void {
   const putBack = e.deltaG > 0;
   claimPart(ctx, e.eventId, sessionId);
+  if (putBack) ctx.plateTakes.delete(e.plateIds.join('+'));
+  // A residual's levels start at its early event's (which is remembered); a split part is one of two hands.
+  else if (e.residualOf === undefined && idSuffix === '') rememberTake(ctx, e, items);
   if (!putBack) notePick(ctx, sessionId, e, assoc);
   if (!putBack && items.length === 1) noteRecentPick(ctx, sessionId, e.startTs, items[0]!.sku);
   const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
@@ -206,6 +221,43 @@ function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hyp
     ctx.stats.cartDeltas++;
     safeSink(ctx, () => ctx.sink.cartDelta(delta));
   });
+}
+
+/** The plates' summed level at the start of the event (their baselines) or at its end, grams; NaN if a plate has no trace. */
+function levelOf(e: ShelfEvent, at: 'start' | 'end'): number {
+  let g = 0;
+  for (const id of e.plateIds) {
+    const pts = e.trace.filter((t) => t.plateId === id);
+    const pt = at === 'start' ? pts[0] : pts[pts.length - 1];
+    if (pt === undefined) return NaN;
+    g += pt.grams;
+  }
+  return g;
+}
+
+function rememberTake(ctx: FusionContext, e: ShelfEvent, items: readonly SkuCount[]): void {
+  const preLevelG = levelOf(e, 'start');
+  if (Number.isNaN(preLevelG)) return;
+  const key = e.plateIds.join('+');
+  ctx.plateTakes.delete(key);
+  if (ctx.plateTakes.size >= PLATE_TAKES_MAX) ctx.plateTakes.delete(ctx.plateTakes.keys().next().value!);
+  ctx.plateTakes.set(key, { items: items.map((it) => ({ ...it })), preLevelG });
+}
+
+/**
+ * A put-back that brings its plates back to their level before the last pick there
+ * returns what that pick took: the same units weigh what they weighed, whatever
+ * the catalogue says and whatever level the plates passed through in between (11
+ * seed 303: a beer read 25 g light because a hand rested on the plate while its
+ * level was confirmed; put back, it read 345.1 g, 8 sigmas from a beer, and went
+ * to review). The distance from that level is the evidence (product-inference.ts).
+ */
+export function returnOf(ctx: FusionContext, e: ShelfEvent): InferenceInput['returnOf'] {
+  if (e.deltaG <= 0) return undefined;
+  const take = ctx.plateTakes.get(e.plateIds.join('+'));
+  if (take === undefined) return undefined;
+  const residualG = levelOf(e, 'end') - take.preLevelG;
+  return Number.isNaN(residualG) ? undefined : { items: take.items, residualG };
 }
 
 /** Split events remembered for their parts' claims; beyond it the oldest is dropped. */
@@ -292,9 +344,10 @@ function weighCartsForPutBack(ctx: FusionContext, e: ShelfEvent, assoc: Associat
   const top = assoc.sessions.slice(0, PUTBACK_SESSIONS_MAX);
   if (top.length < 2) return;
   const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - ctx.tuning.hintPadMs, e.endTs);
+  const back = returnOf(ctx, e);
   const joint = top.map((s) => {
     const cart = s.sessionId ? ctx.carts.get(s.sessionId) : undefined;
-    const { evidence } = ctx.inference.inferWithEvidence({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart: cart ?? new Map() });
+    const { evidence } = ctx.inference.inferWithEvidence({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart: cart ?? new Map(), ...(back ? { returnOf: back } : {}) });
     return { s, w: s.probability * evidence };
   });
   const total = joint.reduce((a, j) => a + j.w, 0);

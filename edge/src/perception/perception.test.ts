@@ -77,6 +77,11 @@ describe('createPerception end to end', () => {
     const withMisplaced = createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} });
     withMisplaced.restore({ version: 1, data: { ...(snap.data as object), misplaced: [['g1s1p1', 'sku-004', 2]] } });
     expect((withMisplaced.snapshot().data as { misplaced: unknown }).misplaced).toEqual([['g1s1p1', 'sku-004', 2]]);
+    // And the last pick on each set of plates, which a put-back there may be returning.
+    const takes = [{ key: 'g1s1p3', preLevelG: 1000.5, items: [{ sku: 'sku-003', count: 1 }] }];
+    const withTakes = createPerception(layout, new ManualClock(0), { cartDelta: () => {}, review: () => {} });
+    withTakes.restore({ version: 1, data: { ...(snap.data as object), plateTakes: takes } });
+    expect((withTakes.snapshot().data as { plateTakes: unknown }).plateTakes).toEqual(takes);
     // So does a track's identity doubt (Track.idMix).
     const tracks = (snap.data as { tracks: { idMix?: [string, number][] }[] }).tracks;
     expect(tracks.length).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, St
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, splitByFacing, wristModel, type FusionContext } from './fusion.js';
+import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, splitByFacing, wristModel, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer } from './hints.js';
 import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
@@ -107,6 +107,7 @@ export class StorePerception implements Perception {
       partClaims: new Map(),
       lastPicks: new Map(),
       recentPicks: new Map(),
+      plateTakes: new Map(),
       handoffs: [],
       deviceNowTs: 0,
       stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0, residualsJoined: 0 },
@@ -234,7 +235,8 @@ export class StorePerception implements Perception {
     // Two hands at adjacent facings are two changes to fusion (splitByFacing): each must be clear.
     const items: SkuCount[] = [];
     for (const part of splitByFacing(this.ctx, e)) {
-      const input = { deltaG: part.deltaG, plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, noiseG: part.noiseG, hintFactor };
+      const back = returnOf(this.ctx, part);
+      const input = { deltaG: part.deltaG, plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, noiseG: part.noiseG, hintFactor, ...(back ? { returnOf: back } : {}) };
       const clear = part.deltaG < 0 ? this.clearItems(inference.infer(input)[0], part) : this.clearPutBack(input, part);
       if (clear === null) return false;
       items.push(...clear);

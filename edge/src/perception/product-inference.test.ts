@@ -67,6 +67,20 @@ describe('ProductInference', () => {
     expect(h[0]!.probability).toBeGreaterThan(DEFAULT_TUNING.confidenceMin);
   });
 
+  it('a put-back that brings the plate back to its level before the last pick returns that pick\'s units', () => {
+    // +232 g on p3 (sku-003, 250 g): 18 g off the catalogue, no product fits. The last pick there
+    // was one sku-003 and the plate is back within 0.4 g of its level before it: that very unit.
+    const cart = new Map([['sku-003', 2]]);
+    const input = { deltaG: 232, plateIds: ['g1s1p3'], noiseG, cart };
+    expect(inf.infer(input)[0]!.items).toEqual([]);
+    const same = inf.infer({ ...input, returnOf: { items: [{ sku: 'sku-003', count: 1 }], residualG: 0.4 } });
+    expect(same[0]!.items).toEqual([{ sku: 'sku-003', count: 1 }]);
+    expect(same[0]!.probability).toBeGreaterThan(0.99);
+    // 15 g from that level: something else came back (or went); the catalogue decides, as before.
+    const other = inf.infer({ ...input, returnOf: { items: [{ sku: 'sku-003', count: 1 }], residualG: 15 } });
+    expect(other[0]!.items).toEqual([]);
+  });
+
   it('a put-back on a plate it does not belong to is one of the shopper\'s own items, not any product', () => {
     // +100 g on p1 (sku-001, 105 g, planned there) by a shopper holding sku-012 (95 g, planned on
     // another gondola): as far from both by weight. Misplacing is the shopper's, so the off-plan mass

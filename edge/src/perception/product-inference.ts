@@ -35,6 +35,12 @@ export interface InferenceInput {
   hintFactor?: (sku: string) => number;
   /** Put-backs: what the shopper holds (sku -> count). */
   cart?: ReadonlyMap<string, number>;
+  /**
+   * Put-backs: the last pick on these plates (its items), and how far the plates now
+   * are from their level before it, grams (fusion.ts returnOf). Near zero, the
+   * same units came back.
+   */
+  returnOf?: { items: readonly SkuCount[]; residualG: number };
 }
 
 interface ProductModel {
@@ -53,6 +59,15 @@ export const HYPOTHESES_RETURNED_MAX = 5;
  * coffee, and the next shopper taking them from there was charged a coffee).
  */
 const NOT_IN_CART_PRIOR = 0.01;
+/**
+ * A put-back of what the plate's last pick took (the same SKU and count): how
+ * likely it is those very units, whose weight the plate already measured, rather
+ * than others of the SKU the shopper holds. Most are; the measured weight is
+ * sharper than the catalogue's spread, so this weighs only when the level fits.
+ */
+const SAME_UNITS_PRIOR = 0.5;
+/** Drift and baseline tracking between the pick and its return, grams (one sigma). */
+const SAME_UNITS_FLOOR_G = 1;
 /** Plates with misplaced units remembered. */
 export const MISPLACED_PLATES_MAX = 1024;
 /**
@@ -229,13 +244,23 @@ export class ProductInference {
       const z = absG - mean;
       return Math.exp((-z * z) / (2 * v)) / (SQRT_2PI * Math.sqrt(v));
     };
+    const back = putBack && input.returnOf?.items.length === 1 ? input.returnOf.items[0] : undefined;
+    // Those very units: the plate measured them, so only the sensor noise and drift remain (no catalogue spread, no scale error).
+    const sameUnitsV = input.noiseG ** 2 + SAME_UNITS_FLOOR_G ** 2;
+    const sameUnits = back ? Math.exp(-(input.returnOf!.residualG ** 2) / (2 * sameUnitsV)) / (SQRT_2PI * Math.sqrt(sameUnitsV)) : 0;
     const scored: { items: SkuCount[]; w: number }[] = [];
     for (const p of this.products) {
       const prior = skuPrior(p.sku);
       if (prior <= 0) continue;
       const k0 = Math.round(absG / p.mean);
-      for (let k = Math.max(1, k0 - 1); k <= Math.min(t.countMax, k0 + 1); k++) {
-        const w = prior * countPrior(k) * density(k * p.mean, k * p.variance);
+      // The returned count is scored even when the level is far from it (a unit far off the catalogue).
+      const kBack = back?.sku === p.sku ? back.count : 0;
+      const kLo = kBack > 0 ? Math.min(k0 - 1, kBack) : k0 - 1;
+      const kHi = kBack > 0 ? Math.max(k0 + 1, kBack) : k0 + 1;
+      for (let k = Math.max(1, kLo); k <= Math.min(t.countMax, kHi); k++) {
+        let likelihood = density(k * p.mean, k * p.variance);
+        if (k === kBack) likelihood = (1 - SAME_UNITS_PRIOR) * likelihood + SAME_UNITS_PRIOR * sameUnits;
+        const w = prior * countPrior(k) * likelihood;
         if (w > 0) scored.push({ items: [{ sku: p.sku, count: k }], w });
       }
     }

@@ -2,13 +2,14 @@
  * What must survive a kill -9: which tracks carry which session (and how sure), admissions still
  * waiting for people, lost sessions waiting to re-bind, and the cart perception
  * believes each session holds (the put-back prior), units known to lie on a
- * plate they are not planned for, and shelf events still waiting to be decided.
+ * plate they are not planned for, the last pick on each set of plates (what a
+ * put-back there may return), and shelf events still waiting to be decided.
  * Plate levels are kept beside it (plate-levels.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { PerceptionSnapshot } from './api.js';
-import type { FusionContext } from './fusion.js';
+import { PLATE_TAKES_MAX, type FusionContext } from './fusion.js';
 
 const SnapshotData = Type.Object({
   tracks: Type.Array(
@@ -23,6 +24,13 @@ const SnapshotData = Type.Object({
   carts: Type.Array(Type.Object({ sessionId: Type.String(), lines: Type.Array(Type.Tuple([Type.String(), Type.Integer()])) })),
   /** Units put back on a plate where they are not planned: [plateId, sku, count]. Absent in older snapshots. */
   misplaced: Type.Optional(Type.Array(Type.Tuple([Type.String(), Type.String(), Type.Integer({ minimum: 1 })]))),
+  /**
+   * Last pick per set of plates (fusion.ts plateTakes): what a put-back onto them
+   * may be returning. Absent in older snapshots.
+   */
+  plateTakes: Type.Optional(
+    Type.Array(Type.Object({ key: Type.String(), preLevelG: Type.Number(), items: Type.Array(Type.Object({ sku: Type.String(), count: Type.Integer({ minimum: 1 }) })) })),
+  ),
   /**
    * Shelf events waiting to be decided (fusion.ts deferred): their plates' levels have
    * already moved on, so a change lost here would never be charged. Absent in older snapshots.
@@ -54,6 +62,7 @@ export function takeSnapshot(ctx: FusionContext): PerceptionSnapshot {
     orphans: ctx.bindings.orphans.map((o) => ({ ...o })),
     carts: [...ctx.carts].map(([sessionId, lines]) => ({ sessionId, lines: [...lines] })),
     misplaced: ctx.inference.misplacedRows(),
+    plateTakes: [...ctx.plateTakes].map(([key, t]) => ({ key, preLevelG: t.preLevelG, items: t.items.map((it) => ({ ...it })) })),
     deferred: ctx.deferred.map((d) => ({ decideBy: d.decideBy, e: d.e })),
   };
   return { version: 1, data };
@@ -77,6 +86,8 @@ export function restoreSnapshot(ctx: FusionContext, s: PerceptionSnapshot): void
   ctx.carts.clear();
   for (const c of d.carts) ctx.carts.set(c.sessionId, new Map(c.lines));
   ctx.inference.restoreMisplaced(d.misplaced ?? []);
+  ctx.plateTakes.clear();
+  for (const t of (d.plateTakes ?? []).slice(-PLATE_TAKES_MAX)) ctx.plateTakes.set(t.key, { preLevelG: t.preLevelG, items: t.items.map((it) => ({ ...it })) });
   // An early event's full window was lost with the process: nothing will join it now.
   ctx.deferred = (d.deferred ?? []).map((x) => ({ decideBy: x.decideBy, e: { ...x.e, early: false } }));
 }
