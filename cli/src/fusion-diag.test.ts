@@ -132,4 +132,12 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.reviews.filter((x) => x.reason === 'UNKNOWN_WEIGHT')).toEqual([]);
     expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-303-0101')?.ok).toBe(true);
   }, 120_000);
+
+  it('11-busy-hour seed 202: two beers and a cup noodle misplaced among them, taken at once, are that pair', () => {
+    // -828.7 g on the beer plate; the shelf camera named each SKU once. Scored against both SKUs,
+    // each hint sank the pair and the change went to review as UNKNOWN_WEIGHT (hints.ts HintFactor).
+    const r = diagnoseFusion(at('11-busy-hour.yaml'), { seed: 202 });
+    expect(r.reviews.filter((x) => x.reason === 'UNKNOWN_WEIGHT')).toEqual([]);
+    expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-202-0009')?.ok).toBe(true);
+  }, 120_000);
 });

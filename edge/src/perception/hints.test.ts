@@ -28,6 +28,18 @@ describe('HintBuffer', () => {
     expect(other.collect(['p'], 0, 20)!('a')).toBeCloseTo(1 - HINT_CONFUSION_DEFAULT, 6);
   });
 
+  it('scores two SKUs taken in one reach by the better of the two for each hint', () => {
+    // One reach, two SKUs, one hint naming each: both hints are right about the pair.
+    const two = new HintBuffer(4, fixtureLayout().cameras);
+    two.add(hint('cam-s', 1000, ['g1s1p5'], [{ sku: 'a', score: 0.9 }]));
+    two.add(hint('cam-s', 1010, ['g1s1p5'], [{ sku: 'b', score: 0.9 }]));
+    const f = two.collect(['g1s1p5'], 0, 2000)!;
+    expect(f('a', 'b')).toBeCloseTo(0.97 * 0.97, 6);
+    // Each alone is contradicted by the other hint.
+    expect(f('a')).toBeCloseTo(0.97 * 0.03 * 0.05, 6);
+    expect(f('a', 'zzz')).toBeCloseTo(0.97 * 0.03 * 0.05, 6);
+  });
+
   it('keeps only the newest hintsMax hints', () => {
     const small = new HintBuffer(2);
     for (let i = 0; i < 3; i++) small.add(hint('cam-x', i, [`p${i}`], [{ sku: 'a', score: 1 }]));

@@ -9,7 +9,7 @@ import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
 import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, splitByFacing, wristModel, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
-import { HintBuffer } from './hints.js';
+import { HintBuffer, type HintFactor } from './hints.js';
 import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
 import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
 import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
@@ -37,7 +37,7 @@ interface EarlyDecision {
   plateDeltasG: number[];
   deltaG: number;
   items: SkuCount[];
-  hintFactor: ((sku: string) => number) | undefined;
+  hintFactor: HintFactor | undefined;
 }
 
 /** Every unit of `part` is among `whole`'s. */

@@ -10,6 +10,7 @@
  * "unknown" hypothesis with a flat density keeps it honest when nothing fits.
  */
 import type { StoreLayout } from '@tebura/contract';
+import type { HintFactor } from './hints.js';
 import type { PerceptionTuning } from './tuning.js';
 
 export interface SkuCount {
@@ -31,8 +32,8 @@ export interface InferenceInput {
   plateDeltasG?: readonly number[];
   /** Sensor-noise standard deviation of deltaG. */
   noiseG: number;
-  /** Camera hints for these plates: likelihood factor per SKU (see HintBuffer.collect). */
-  hintFactor?: (sku: string) => number;
+  /** Camera hints for these plates: likelihood factor per SKU, or per pair of SKUs (see HintBuffer.collect). */
+  hintFactor?: HintFactor;
   /** Put-backs: what the shopper holds (sku -> count). */
   cart?: ReadonlyMap<string, number>;
   /**
@@ -229,16 +230,18 @@ export class ProductInference {
     // A put-back onto a plate where it does not belong is one of the shopper's own
     // items: the off-plan mass goes to what they hold, not to every product alike.
     const cartOffPlan = putBack && input.cart ? this.heldElsewhere(input.plateIds, input.cart) : 0;
-    const skuPrior = (sku: string): number => {
+    // Where it lies and what the shopper holds; the camera hints multiply in once per hypothesis.
+    const placePrior = (sku: string): number => {
       let prior = loc.get(sku) ?? 0;
       if (putBack && input.cart) {
         const held = (input.cart.get(sku) ?? 0) > 0;
         if (held && cartOffPlan > 0 && !this.plannedOn(input.plateIds, sku)) prior = Math.max(prior, t.offPlanPriorPutBack / cartOffPlan);
         prior *= held ? 1 : NOT_IN_CART_PRIOR;
       }
-      if (input.hintFactor) prior *= input.hintFactor(sku);
       return prior;
     };
+    const hint = input.hintFactor ?? ((): number => 1);
+    const skuPrior = (sku: string): number => placePrior(sku) * hint(sku);
     const density = (mean: number, variance: number): number => {
       const v = variance + baseVar;
       const z = absG - mean;
@@ -264,7 +267,7 @@ export class ProductInference {
         if (w > 0) scored.push({ items: [{ sku: p.sku, count: k }], w });
       }
     }
-    this.scorePairs(input, absG, skuPrior, countPrior, density, scored);
+    this.scorePairs(input, absG, (a, b) => placePrior(a) * placePrior(b) * hint(a, b), density, scored);
     // Flat density over the range of plausible loads.
     const rangeG = t.countMax * this.maxUnitG + absG;
     scored.push({ items: [], w: t.unknownPrior / rangeG });
@@ -326,8 +329,7 @@ export class ProductInference {
   private scorePairs(
     input: InferenceInput,
     absG: number,
-    skuPrior: (sku: string) => number,
-    countPrior: (k: number) => number,
+    pairPrior: (a: string, b: string) => number,
     density: (mean: number, variance: number) => number,
     out: { items: SkuCount[]; w: number }[],
   ): void {
@@ -342,7 +344,7 @@ export class ProductInference {
       for (let j = i + 1; j < models.length; j++) {
         const a = models[i]!;
         const b = models[j]!;
-        const prior = this.tuning.pairPrior * skuPrior(a.sku) * skuPrior(b.sku) * models.length;
+        const prior = this.tuning.pairPrior * pairPrior(a.sku, b.sku) * models.length;
         for (let ka = 1; ka < kMax; ka++) {
           if (ka * a.mean > absG * 1.5) break;
           for (let kb = 1; ka + kb <= kMax; kb++) {
