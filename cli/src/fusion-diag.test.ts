@@ -133,11 +133,16 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-303-0101')?.ok).toBe(true);
   }, 120_000);
 
-  it('11-busy-hour seed 202: two beers and a cup noodle misplaced among them, taken at once, are that pair', () => {
-    // -828.7 g on the beer plate; the shelf camera named each SKU once. Scored against both SKUs,
-    // each hint sank the pair and the change went to review as UNKNOWN_WEIGHT (hints.ts HintFactor).
+  it('11-busy-hour seed 202: a pair with a misplaced unit, and a press before a take, are what was taken', () => {
     const r = diagnoseFusion(at('11-busy-hour.yaml'), { seed: 202 });
+    // -828.7 g on the beer plate: two beers and a cup noodle misplaced among them. The shelf camera
+    // named each SKU once; scored against both SKUs, each hint sank the pair and the change went to
+    // review as UNKNOWN_WEIGHT (hints.ts HintFactor).
     expect(r.reviews.filter((x) => x.reason === 'UNKNOWN_WEIGHT')).toEqual([]);
     expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-202-0009')?.ok).toBe(true);
+    // A hand pressed +22.6 g before taking a 112.5 g onigiri; the crest, decided early, was dropped as
+    // nothing, and the take was measured from it (-135.5 g, AMBIGUOUS_SKU). Now they are one change.
+    expect(r.reviews.filter((x) => x.reason === 'AMBIGUOUS_SKU')).toEqual([]);
+    expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-202-0042')?.ok).toBe(true);
   }, 120_000);
 });

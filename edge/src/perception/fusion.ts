@@ -62,6 +62,8 @@ export interface FusionContext {
   handoffs: Handoff[];
   /** Sessions charged per split event (base event id): a sibling part's shopper is someone else. */
   partClaims: Map<string, Set<string>>;
+  /** Early events dropped as small changes, until their residual comes (see Perception.reconcile). */
+  droppedEarly: Set<string>;
   /** Events waiting for track evidence (see retryDeferred). */
   deferred: { e: ShelfEvent; decideBy: number }[];
   /** Latest device time seen on any input. */
@@ -74,6 +76,9 @@ export interface PlateTake {
   items: SkuCount[];
   preLevelG: number;
 }
+
+/** Early events remembered as dropped; beyond it the oldest is forgotten (its residual then counts alone). */
+export const DROPPED_EARLY_MAX = 256;
 
 /** Plate sets whose last pick is remembered; beyond it the oldest is dropped. */
 export const PLATE_TAKES_MAX = 1024;
@@ -160,6 +165,12 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
   if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {
     // Far lighter than anything kept here and matching nothing: a shelf settling, not an item.
     ctx.stats.smallChanges++;
+    // An early level that is nothing may be the crest of a hand pressing before it takes: its
+    // full window's residual is then measured from it, and is the change with it (Perception.reconcile).
+    if (e.early === true) {
+      if (ctx.droppedEarly.size >= DROPPED_EARLY_MAX) ctx.droppedEarly.delete(ctx.droppedEarly.values().next().value!);
+      ctx.droppedEarly.add(e.eventId);
+    }
     return true;
   }
 

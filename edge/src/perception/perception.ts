@@ -36,6 +36,8 @@ interface EarlyDecision {
   plateIds: string[];
   plateDeltasG: number[];
   deltaG: number;
+  startTs: number;
+  trace: ShelfEvent['trace'];
   items: SkuCount[];
   hintFactor: HintFactor | undefined;
 }
@@ -108,6 +110,7 @@ export class StorePerception implements Perception {
       lastPicks: new Map(),
       recentPicks: new Map(),
       plateTakes: new Map(),
+      droppedEarly: new Set(),
       handoffs: [],
       deviceNowTs: 0,
       stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0, residualsJoined: 0 },
@@ -167,12 +170,14 @@ export class StorePerception implements Perception {
     const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
     const deltaG = e.deltaG + early.deltaG;
     const waiting = this.ctx.deferred.findIndex((d) => d.e.eventId === e.residualOf);
-    if (waiting >= 0) {
-      // Not decided yet (it would have gone to review): early and residual are one change, decided together.
-      const first = this.ctx.deferred.splice(waiting, 1)[0]!.e;
+    // Not decided yet (it would have gone to review), or dropped as nothing (11 seed 202: the
+    // +22.6 g crest of a hand pressing before it took a 112 g onigiri, so its residual read
+    // -135.5 g): early and residual are one change, decided together.
+    if (waiting >= 0 || this.ctx.droppedEarly.delete(e.residualOf)) {
+      if (waiting >= 0) this.ctx.deferred.splice(waiting, 1);
       this.ctx.stats.residualsJoined++;
       const { early: _early, residualOf: _of, ...rest } = e;
-      return { ...rest, plateDeltasG, deltaG, startTs: Math.min(first.startTs, e.startTs), trace: [...first.trace, ...e.trace] };
+      return { ...rest, plateDeltasG, deltaG, startTs: Math.min(early.startTs, e.startTs), trace: [...early.trace, ...e.trace] };
     }
     const best = this.ctx.inference.infer({ deltaG, plateIds: e.plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
     if (best === undefined) return e;
@@ -242,7 +247,7 @@ export class StorePerception implements Perception {
       items.push(...clear);
     }
     if (this.earlyDecided.size >= EARLY_DECIDED_MAX) this.earlyDecided.delete(this.earlyDecided.keys().next().value!);
-    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, items, hintFactor });
+    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, startTs: e.startTs, trace: e.trace, items, hintFactor });
     return true;
   }
 
