@@ -145,4 +145,18 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.reviews.filter((x) => x.reason === 'AMBIGUOUS_SKU')).toEqual([]);
     expect(r.sessions.find((x) => x.customerId === 'sim-busy-hour-202-0042')?.ok).toBe(true);
   }, 120_000);
+
+  it('09-noise-drift: noisy plates decide early too, and a residual on some of an early event\'s plates joins it', () => {
+    // Seed 2: a baguette across two plates read -213.7 g early; the full window confirmed one
+    // plate and moved the other by -33.5 g, which was charged as a gum (Perception.reconcile).
+    const two = diagnoseFusion(at('09-noise-drift.yaml'), { seed: 2 });
+    expect(two.precision).toBe(1);
+    expect(two.stats['residualsAbsorbed']).toBeGreaterThan(0);
+    // Seed 11: with a full window and another (NOISY_SCALE) a cup noodle read -103.7 g and went
+    // to review; decided on the early window at -97.0 g, it is a cup noodle.
+    const eleven = diagnoseFusion(at('09-noise-drift.yaml'), { seed: 11 });
+    expect(eleven.reviews).toEqual([]);
+    expect(eleven.cacc).toBe(1);
+    expect(eleven.stats['earlyEvents']).toBeGreaterThan(eleven.stats['shelfEvents']! / 2);
+  }, 60_000);
 });

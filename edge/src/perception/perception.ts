@@ -165,9 +165,13 @@ export class StorePerception implements Perception {
   private reconcile(e: ShelfEvent): ShelfEvent | null {
     if (e.residualOf === undefined) return e;
     const early = this.earlyDecided.get(e.residualOf);
-    if (early === undefined || early.plateIds.join() !== e.plateIds.join()) return e;
+    if (early === undefined || !e.plateIds.every((id) => early.plateIds.includes(id))) return e;
     this.earlyDecided.delete(e.residualOf);
-    const plateDeltasG = e.plateDeltasG.map((d, k) => d + early.plateDeltasG[k]!);
+    // Over the early event's plates: the full window may have confirmed some of them and
+    // moved on others (09 seed 2: a baguette across two plates read -213.7 g early, and its
+    // -33.5 g residual on one of them was charged as a gum).
+    const plateIds = early.plateIds;
+    const plateDeltasG = plateIds.map((id, k) => early.plateDeltasG[k]! + (e.plateDeltasG[e.plateIds.indexOf(id)] ?? 0));
     const deltaG = e.deltaG + early.deltaG;
     const waiting = this.ctx.deferred.findIndex((d) => d.e.eventId === e.residualOf);
     // Not decided yet (it would have gone to review), or dropped as nothing (11 seed 202: the
@@ -177,9 +181,9 @@ export class StorePerception implements Perception {
       if (waiting >= 0) this.ctx.deferred.splice(waiting, 1);
       this.ctx.stats.residualsJoined++;
       const { early: _early, residualOf: _of, ...rest } = e;
-      return { ...rest, plateDeltasG, deltaG, startTs: Math.min(early.startTs, e.startTs), trace: [...early.trace, ...e.trace] };
+      return { ...rest, plateIds, plateDeltasG, deltaG, startTs: Math.min(early.startTs, e.startTs), trace: [...early.trace, ...e.trace] };
     }
-    const best = this.ctx.inference.infer({ deltaG, plateIds: e.plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
+    const best = this.ctx.inference.infer({ deltaG, plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
     if (best === undefined) return e;
     if (sameItems(best.items, early.items)) {
       this.ctx.stats.residualsAbsorbed++;
@@ -195,7 +199,7 @@ export class StorePerception implements Perception {
     const scale = this.ctx.inference.weightOf(early.items) / Math.abs(early.deltaG);
     const rest = plateDeltasG.map((d, k) => d - early.plateDeltasG[k]! * scale);
     this.ctx.stats.residualsReconciled++;
-    return { ...e, plateDeltasG: rest, deltaG: rest.reduce((a, b) => a + b, 0) };
+    return { ...e, plateIds, plateDeltasG: rest, deltaG: rest.reduce((a, b) => a + b, 0) };
   }
 
   onDetections(msg: CameraDetections): void {

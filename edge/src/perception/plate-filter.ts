@@ -22,10 +22,11 @@ const IDLE_CHECK_MASK = 3;
 const LEVEL_SIGMAS = 3;
 /**
  * A plate whose learned idle noise exceeds its datasheet by more than this is
- * noisy: it never decides early (shelf-events.ts), and its level must stay calm
- * for a further full window before it counts (step()). On 09-noise-drift's cells
- * (4x noise, 20x drift) the level kept moving after a short calm window, and a
- * settling swing the noise hides read a 32 g gum as -25.5 g.
+ * noisy: its level must stay calm for a further full window before it counts
+ * (step()). On 09-noise-drift's cells (4x noise, 20x drift) the level kept moving
+ * after a short calm window, and a settling swing the noise hides read a 32 g gum
+ * as -25.5 g. It may still decide early (shelf-events.ts): the early gate's noise
+ * scales with the plate's, and the full window reconciles what it missed.
  */
 export const NOISY_SCALE = 1.5;
 

@@ -10,7 +10,7 @@
  * mechanical crosstalk (seen in the AiFi data: +-1.5 %), not an item.
  */
 import type { LoadCellWeight, Shelf } from '@tebura/contract';
-import { NOISY_SCALE, PLATE_ACTIVE, PLATE_IDLE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
+import { PLATE_ACTIVE, PLATE_IDLE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
 import { plateThresholds, type PerceptionTuning } from './tuning.js';
 
 /** A provisional level is confirmed when the full window lands within this many early sigmas of it. */
@@ -162,7 +162,7 @@ export class ShelfEventDetector {
     const p = this.plates;
     if (this.earlyGate === undefined || p.th.earlySamples === 0) return false;
     for (let i = a; i < b; i++) {
-      if (p.provisional[i] === 1 || p.noiseScale(i) > NOISY_SCALE) return false;
+      if (p.provisional[i] === 1) return false;
       if (p.status[i] !== PLATE_SETTLED && !p.earlyStable(i, ts)) return false;
     }
     const level = (i: number): number => (p.status[i] === PLATE_SETTLED ? p.mean(i) : p.earlyMean(i));
