@@ -117,6 +117,24 @@ describe('tracker', () => {
     expect(tr.tracks()).toHaveLength(2);
   });
 
+  it('counts two shoppers\' switched labels as one switch, not two, against their positions', () => {
+    // Two bound people 0.35 m apart; from 3 s both cameras give each the other's label. Their
+    // positions outweigh one switch's label evidence but not two: counted once per detection,
+    // the one switch counted twice and the tracks traded sessions (02-twenty-concurrent seed 5:
+    // two receipts swapped).
+    const tr = new Tracker(DEFAULT_TUNING, CAMS);
+    const a = walker('a', { x: 3, y: 2 }, { x: 3, y: 2 }, 0, 1);
+    const b = walker('b', { x: 3.35, y: 2 }, { x: 3.35, y: 2 }, 0, 1);
+    const swapped = (_cam: string, ms: number, p: Person): string => (ms >= 3000 ? (p.label === 'a' ? 'b' : 'a') : p.label);
+    feed(tr, [a, b], 8000, { noiseM: 0.1, relabel: swapped }, (ts) => {
+      if (ts === T0 + 2000) {
+        nearest(tr, 3, 2).sessionId = 'A';
+        nearest(tr, 3.35, 2).sessionId = 'B';
+      }
+    });
+    expect([nearest(tr, 3, 2).sessionId, nearest(tr, 3.35, 2).sessionId]).toEqual(['A', 'B']);
+  });
+
   it('keeps two people apart when they walk past each other 0.3 m apart (motion model)', () => {
     const tr = new Tracker(DEFAULT_TUNING, CAMS);
     const a = walker('a', { x: 1, y: 2 }, { x: 7, y: 2 }, 1000, 1.2);

@@ -330,15 +330,27 @@ export class Tracker {
       // A label this camera has not given to any live track says "someone new" (or a rare switch).
       const fresh = hinted === undefined || !ids.has(hinted);
       const m = ms[r]!;
-      const row = this.list.map((t, j) => {
+      const nlls = this.list.map((t, j) => {
         const c = cols[j]!;
         const S = c.P + m.v;
         const dist = Math.hypot(m.x - c.p.x, m.y - c.p.y);
         if (dist > Math.min(GATE_MAX_M, Math.max(gateFloor, GATE_SIGMAS * Math.sqrt(S)))) return GATED_OUT;
         // Negative log-likelihood: the log of its spread keeps an uncertain track from winning by being vague.
-        const nll = (dist * dist) / (2 * S) + Math.log(S) + COST_OFFSET;
-        const label = hinted === t.id ? -labelBonus : fresh && c.penalty === 0 ? freshPenalty : 0;
-        return Math.max(0, nll + c.penalty + label);
+        return (dist * dist) / (2 * S) + Math.log(S) + COST_OFFSET;
+      });
+      // A camera that switches two people's labels switches both at once: their two
+      // detections' labels are one piece of evidence, not two. Where another person's
+      // track (bound to another session) could take this detection, its label earns half
+      // (02 seed 5: two shoppers passing at the entry, their labels switched, and the two
+      // bonuses outweighed positions that said otherwise by 10 nats; their receipts were
+      // swapped). A second track grown on one person is not another person.
+      const owner = hinted === undefined ? undefined : this.get(hinted)?.sessionId;
+      const contested = owner !== undefined && owner !== null && this.list.some((t, j) => t.sessionId !== null && t.sessionId !== owner && nlls[j]! < GATED_OUT);
+      const bonus = contested ? labelBonus / 2 : labelBonus;
+      const row = this.list.map((t, j) => {
+        if (nlls[j]! >= GATED_OUT) return GATED_OUT;
+        const label = hinted === t.id ? -bonus : fresh && cols[j]!.penalty === 0 ? freshPenalty : 0;
+        return Math.max(0, nlls[j]! + cols[j]!.penalty + label);
       });
       // One birth column per detection: leaving it unmatched (a new track) is an option with a price.
       for (let k = 0; k < dets.length; k++) row.push(k === r ? birth : GATED_OUT);
