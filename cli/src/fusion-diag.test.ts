@@ -168,4 +168,15 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.precision).toBe(1);
     for (const c of ['sim-twenty-concurrent-5-0005', 'sim-twenty-concurrent-5-0018']) expect(r.sessions.find((x) => x.customerId === c)?.ok).toBe(true);
   }, 120_000);
+
+  it('03-put-backs seeds 4 and 13: a put-back that waited for its full window is measured at the level that window confirmed', () => {
+    // Seed 13: a water put back read +568.8 g on the early window, 32 g heavy; it waited (water or
+    // green tea?), its full window confirmed the level within the early allowance, and it was then
+    // decided on the early reading: review, and the water stayed on the receipt.
+    for (const seed of [4, 13]) {
+      const r = diagnoseFusion(at('03-put-backs.yaml'), { seed });
+      expect(r.reviews, `seed ${seed}`).toEqual([]);
+      expect(r.cacc, `seed ${seed}`).toBe(1);
+    }
+  }, 60_000);
 });

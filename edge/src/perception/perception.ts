@@ -11,7 +11,7 @@ import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, split
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer, type HintFactor } from './hints.js';
 import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
-import { ShelfEventDetector, type ShelfEvent } from './shelf-events.js';
+import { ShelfEventDetector, type SettledEarly, type ShelfEvent } from './shelf-events.js';
 import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
 import { restorePlateLevels, takePlateLevels } from './plate-levels.js';
 import { restoreSnapshot, takeSnapshot } from './snapshot.js';
@@ -40,6 +40,16 @@ interface EarlyDecision {
   trace: ShelfEvent['trace'];
   items: SkuCount[];
   hintFactor: HintFactor | undefined;
+}
+
+/** An early event re-measured at the levels its full windows confirmed. */
+function confirmedAtFullWindow(e: ShelfEvent, s: SettledEarly): ShelfEvent {
+  const corr = (plateId: string): number => s.correctionsG.get(plateId) ?? 0;
+  const plateDeltasG = e.plateDeltasG.map((g, k) => g + corr(e.plateIds[k]!));
+  // Each plate's last trace point is where it came to rest.
+  const last = new Map(e.plateIds.map((id) => [id, e.trace.findLastIndex((t) => t.plateId === id)]));
+  const trace = e.trace.map((t, k) => (last.get(t.plateId) === k ? { ...t, grams: t.grams + corr(t.plateId) } : t));
+  return { ...e, early: false, plateDeltasG, deltaG: plateDeltasG.reduce((a, b) => a + b, 0), noiseG: s.noiseG, trace };
 }
 
 /** Every unit of `part` is among `whole`'s. */
@@ -139,10 +149,12 @@ export class StorePerception implements Perception {
       const part = this.reconcile(e);
       if (part !== null) fuseEvent(this.ctx, part);
     }
-    for (const id of det.takeSettledEarly()) {
-      // Its full window came without a residual: no longer waiting for one (fusion.ts).
-      const d = this.ctx.deferred.find((x) => x.e.eventId === id && x.e.early === true);
-      if (d !== undefined) d.e = { ...d.e, early: false };
+    for (const settled of det.takeSettledEarly()) {
+      // Its full window came without a residual: no longer waiting for one (fusion.ts), and
+      // measured at the level that window confirmed (03 seed 13: a water put back read +568.8 g
+      // early, 32 g heavy; decided on it, it went to review between water and green tea).
+      const d = this.ctx.deferred.find((x) => x.e.eventId === settled.eventId && x.e.early === true);
+      if (d !== undefined) d.e = confirmedAtFullWindow(d.e, settled);
     }
     if (this.waiters.length > 0) this.checkWaiters();
   }

@@ -41,6 +41,15 @@ export interface ShelfEvent {
   trace: { plateId: string; ts: number; grams: number }[];
 }
 
+/** An early event whose plates' full windows have all come (ShelfEventDetector.takeSettledEarly). */
+export interface SettledEarly {
+  eventId: string;
+  /** Per plate id: how far the full window's level lies from the early one, grams (0 where a residual carries it). */
+  correctionsG: Map<string, number>;
+  /** Noise of the change measured on full windows (as makeEvent's). */
+  noiseG: number;
+}
+
 export class ShelfEventDetector {
   readonly shelf: Shelf;
   readonly plates: ShelfPlates;
@@ -55,8 +64,12 @@ export class ShelfEventDetector {
 
   /** Events decided on the early window (each also counted as a shelf event). */
   earlyEvents = 0;
-  /** Early events whose plates are idle again (confirmed, or followed by their residual); see takeSettledEarly. */
-  private readonly settledEarly = new Set<string>();
+  /** Per plate: the level an early decision accepted, until its full window comes (NaN: none, or a residual carries the rest). */
+  private readonly earlyLevel: Float64Array;
+  /** Early events with plates still waiting for their full window: how many, and what the idle ones' full windows moved. */
+  private readonly earlyPending = new Map<string, { plates: number; correctionsG: Map<string, number> }>();
+  /** Early events whose plates are all idle again (confirmed, or followed by their residual); see takeSettledEarly. */
+  private readonly settledEarly = new Map<string, SettledEarly>();
 
   /**
    * `earlyGate` says whether an event measured on the early window is unambiguous
@@ -73,6 +86,7 @@ export class ShelfEventDetector {
     this.plates = new ShelfPlates(shelf.plates.length, plateThresholds(shelf.loadCell, tuning));
     shelf.plates.forEach((p, i) => this.plateIndex.set(p.id, i));
     this.earlyOf = shelf.plates.map(() => null);
+    this.earlyLevel = new Float64Array(shelf.plates.length).fill(NaN);
   }
 
   /** Feed one packet; settled events are appended to `out`. */
@@ -100,22 +114,36 @@ export class ShelfEventDetector {
     }
     for (let i = 0; i < plates.count; i++) {
       const id = this.earlyOf[i];
-      if (id !== null && id !== undefined && plates.status[i] === PLATE_IDLE) {
-        this.settledEarly.add(id);
-        this.earlyOf[i] = null;
-      }
+      if (id !== null && id !== undefined && plates.status[i] === PLATE_IDLE) this.fullWindowCame(i, id);
     }
   }
 
+  /** Plate i, decided early in event `id`, is idle again: note what its full window moved. */
+  private fullWindowCame(i: number, id: string): void {
+    const level = this.earlyLevel[i]!;
+    const pending = this.earlyPending.get(id) ?? { plates: 1, correctionsG: new Map<string, number>() };
+    pending.correctionsG.set(this.shelf.plates[i]!.id, Number.isNaN(level) ? 0 : this.plates.baseline[i]! - level);
+    this.earlyOf[i] = null;
+    this.earlyLevel[i] = NaN;
+    if (--pending.plates > 0) {
+      this.earlyPending.set(id, pending);
+      return;
+    }
+    this.earlyPending.delete(id);
+    const n = pending.correctionsG.size;
+    this.settledEarly.set(id, { eventId: id, correctionsG: pending.correctionsG, noiseG: this.plates.th.noiseG * Math.sqrt((2 * n) / this.plates.th.windowSamples) });
+  }
+
   /**
-   * Early events whose full window has come since the last call: the level was
-   * confirmed, or a residual event (residualOf) was emitted before this. Cleared.
+   * Early events whose full window has come on all their plates since the last
+   * call: the level was confirmed (how far the full window moved it is in
+   * correctionsG), or a residual event (residualOf) was emitted before this. Cleared.
    */
-  takeSettledEarly(): string[] {
+  takeSettledEarly(): SettledEarly[] {
     if (this.settledEarly.size === 0) return [];
-    const ids = [...this.settledEarly];
+    const out = [...this.settledEarly.values()];
     this.settledEarly.clear();
-    return ids;
+    return out;
   }
 
   /** Indices of plates with an event in progress (for settle()). */
@@ -182,14 +210,20 @@ export class ShelfEventDetector {
     if (events.length === 0 || !events.every((e) => this.earlyGate!(e))) return false;
     events.forEach((e, k) => {
       for (const i of groups[k]!) this.earlyOf[i] = e.eventId;
+      // Bounded: an event per plate at most is pending (a plate waits for its full window before another early decision).
+      if (this.earlyPending.size >= p.count) this.earlyPending.delete(this.earlyPending.keys().next().value!);
+      this.earlyPending.set(e.eventId, { plates: groups[k]!.length, correctionsG: new Map() });
     });
     this.smallChanges += small;
     this.earlyEvents += events.length;
     out.push(...events);
     for (let i = a; i < b; i++) {
       if (p.status[i] === PLATE_SETTLED) p.rezero(i);
-      // What the gate allowed for (two early sigmas) is not a new change when the full window comes.
-      else p.acceptProvisional(i, level(i), ts, EARLY_TOLERANCE_SIGMAS * this.earlyNoiseG(i));
+      else {
+        // What the gate allowed for (two early sigmas) is not a new change when the full window comes.
+        this.earlyLevel[i] = level(i);
+        p.acceptProvisional(i, level(i), ts, EARLY_TOLERANCE_SIGMAS * this.earlyNoiseG(i));
+      }
     }
     return true;
   }
@@ -205,7 +239,11 @@ export class ShelfEventDetector {
     this.groupRun(a, b, (i) => p.delta(i), (group) => {
       const e = this.makeEvent(group);
       const early = group.find((i) => p.provisional[i] === 1 && this.earlyOf[i] !== null);
-      if (early !== undefined) e.residualOf = this.earlyOf[early]!;
+      if (early !== undefined) {
+        e.residualOf = this.earlyOf[early]!;
+        // The residual carries what the full window found beyond the early level.
+        for (const i of group) this.earlyLevel[i] = NaN;
+      }
       if (Math.abs(e.deltaG) >= this.tuning.eventMinG) out.push(e);
       else this.smallChanges++;
     });
