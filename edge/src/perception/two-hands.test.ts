@@ -105,6 +105,18 @@ describe('two hands seen by a pose camera', () => {
     expect(twoHands({ sessions: [session('A', 1, 1), session('B', 0.08, 0.53)], tracks: [track('A', 0.64), track('B', 0.57)] }, best, false, false)).toEqual({ kind: 'one' });
   });
 
+  it('a bystander the evidence all but rules out is no second hand; two pickers still split', () => {
+    // 02 seeds 9 and 13: one shopper took two or three units; a neighbour who stood by without
+    // behaving like a picker had 0.03-0.09 of the change, and it went to review as TWO_HANDS.
+    const sessions = (pB: number, plausibleB: number) => [{ ...session('A', 1, null), probability: 1 - pB }, { ...session('B', plausibleB, null), probability: pB }];
+    const tracks = [track('A', 0.5), track('B', 0.6)];
+    expect(twoHands({ sessions: sessions(0.04, 0.3), tracks }, best, false, false)).toEqual({ kind: 'one' });
+    // Not ruled out: a human looks, as before.
+    expect(twoHands({ sessions: sessions(0.2, 0.3), tracks }, best, false, false)).toEqual({ kind: 'ambiguous' });
+    // Both behaved like pickers: one each, however unlikely the single-hand model makes B.
+    expect(twoHands({ sessions: sessions(0.04, 0.9), tracks }, best, false, false)).toMatchObject({ kind: 'split' });
+  });
+
   it('the same two without wrist evidence stays a human decision', () => {
     const r = twoHands({ sessions: [session('A', 1, null), session('B', 0.15, null)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
     expect(r).toEqual({ kind: 'ambiguous' });

@@ -30,6 +30,19 @@ export const HANDS_NEAR_M = 0.9;
  * (02 seed 303), so a second hand must still be well above that.
  */
 const WRIST_REACHED_MIN = 0.8;
+/**
+ * Below this probability of having made the change (association's, as if one hand
+ * did it), a session that did not behave like a picker either, and whose wrist was
+ * not seen over the plate, is no second hand: one shopper taking two or three units
+ * with a neighbour standing by at 0.03-0.09 went to review (02 seeds 9 and 13). Two
+ * who both behaved like pickers still split, however the probability falls.
+ */
+const SECOND_HAND_PROBABILITY_MIN = 0.1;
+
+function unlikelyHand(s: SessionCandidate): boolean {
+  return s.probability < SECOND_HAND_PROBABILITY_MIN && (s.reached ?? 0) < WRIST_REACHED_MIN && handEvidence(s) < HAND_PLAUSIBLE_MIN;
+}
+
 /** ... and one whose wrists it saw, but elsewhere. */
 const WRIST_NOT_REACHED_MAX = 0.1;
 
@@ -83,6 +96,7 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
   // One shopper who stayed beside one who walked off: either took both, or one each;
   // only the weight trace at the hands could tell, so a human looks.
   const least = Math.min(handEvidence(a), handEvidence(b));
+  if (hands.length === 2 && least < HAND_PLAUSIBLE_MIN && [a, b].some(unlikelyHand)) return { kind: 'one' };
   if (hands.length > 2 || item.count > 2 || least < HAND_PLAUSIBLE_MIN) return { kind: 'ambiguous' };
   return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(least, 1) };
 }
