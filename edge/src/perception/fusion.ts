@@ -155,12 +155,12 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     assoc = assocAmong(candidates.filter((t) => t.sessionId === null || !claimed.has(t.sessionId)));
   }
   const putBack = e.deltaG > 0;
-  if (putBack) weighCartsForPutBack(ctx, e, assoc);
+  const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
+  const input: InferenceInput = { deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, returnOf: returnOf(ctx, e) };
+  if (putBack) weighCartsForPutBack(ctx, input, assoc);
   const top = assoc.sessions[0];
   const cart = top?.sessionId ? ctx.carts.get(top.sessionId) : undefined;
-  const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
-  const back = returnOf(ctx, e);
-  const hyps = ctx.inference.infer({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart, ...(back ? { returnOf: back } : {}) });
+  const hyps = ctx.inference.infer({ ...input, cart });
   const best = hyps[0];
   if ((!best || best.items.length === 0 || best.probability < SPLIT_PROBABILITY_MIN) && Math.abs(e.deltaG) < Math.min(ctx.inference.lightestNear(e.plateIds), SMALL_CHANGE_CAP_G) * SMALL_CHANGE_FRACTION) {
     // Far lighter than anything kept here and matching nothing: a shelf settling, not an item.
@@ -351,14 +351,12 @@ const PUTBACK_SESSIONS_MAX = 3;
  * likelihood is multiplied by how well its cart explains the weight, and the
  * session posterior in `assoc` is replaced by the joint one.
  */
-function weighCartsForPutBack(ctx: FusionContext, e: ShelfEvent, assoc: AssociationResult): void {
+function weighCartsForPutBack(ctx: FusionContext, input: InferenceInput, assoc: AssociationResult): void {
   const top = assoc.sessions.slice(0, PUTBACK_SESSIONS_MAX);
   if (top.length < 2) return;
-  const hintFactor = ctx.hints.collect(e.plateIds, e.startTs - ctx.tuning.hintPadMs, e.endTs);
-  const back = returnOf(ctx, e);
   const joint = top.map((s) => {
     const cart = s.sessionId ? ctx.carts.get(s.sessionId) : undefined;
-    const { evidence } = ctx.inference.inferWithEvidence({ deltaG: e.deltaG, plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, noiseG: e.noiseG, hintFactor, cart: cart ?? new Map(), ...(back ? { returnOf: back } : {}) });
+    const { evidence } = ctx.inference.inferWithEvidence({ ...input, cart: cart ?? new Map() });
     return { s, w: s.probability * evidence };
   });
   const total = joint.reduce((a, j) => a + j.w, 0);

@@ -256,8 +256,7 @@ export class StorePerception implements Perception {
     // Two hands at adjacent facings are two changes to fusion (splitByFacing): each must be clear.
     const items: SkuCount[] = [];
     for (const part of splitByFacing(this.ctx, e)) {
-      const back = returnOf(this.ctx, part);
-      const input = { deltaG: part.deltaG, plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, noiseG: part.noiseG, hintFactor, ...(back ? { returnOf: back } : {}) };
+      const input = { deltaG: part.deltaG, plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, noiseG: part.noiseG, hintFactor, returnOf: returnOf(this.ctx, part) };
       const clear = part.deltaG < 0 ? this.clearItems(inference.infer(input)[0], part) : this.clearPutBack(input, part);
       if (clear === null) return false;
       items.push(...clear);

@@ -51,6 +51,11 @@ interface ProductModel {
 }
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
+
+/** Normal density at `z` from the mean, for variance `v`. */
+function normalPdf(z: number, v: number): number {
+  return Math.exp((-z * z) / (2 * v)) / (SQRT_2PI * Math.sqrt(v));
+}
 /** Hypotheses returned to callers (for review evidence). */
 export const HYPOTHESES_RETURNED_MAX = 5;
 /**
@@ -242,15 +247,11 @@ export class ProductInference {
     };
     const hint = input.hintFactor ?? ((): number => 1);
     const skuPrior = (sku: string): number => placePrior(sku) * hint(sku);
-    const density = (mean: number, variance: number): number => {
-      const v = variance + baseVar;
-      const z = absG - mean;
-      return Math.exp((-z * z) / (2 * v)) / (SQRT_2PI * Math.sqrt(v));
-    };
-    const back = putBack && input.returnOf?.items.length === 1 ? input.returnOf.items[0] : undefined;
+    const density = (mean: number, variance: number): number => normalPdf(absG - mean, variance + baseVar);
+    const returned = putBack && input.returnOf?.items.length === 1 ? input.returnOf : undefined;
+    const back = returned?.items[0];
     // Those very units: the plate measured them, so only the sensor noise and drift remain (no catalogue spread, no scale error).
-    const sameUnitsV = input.noiseG ** 2 + SAME_UNITS_FLOOR_G ** 2;
-    const sameUnits = back ? Math.exp(-(input.returnOf!.residualG ** 2) / (2 * sameUnitsV)) / (SQRT_2PI * Math.sqrt(sameUnitsV)) : 0;
+    const sameUnits = returned ? normalPdf(returned.residualG, input.noiseG ** 2 + SAME_UNITS_FLOOR_G ** 2) : 0;
     const scored: { items: SkuCount[]; w: number }[] = [];
     for (const p of this.products) {
       const prior = skuPrior(p.sku);

@@ -30,6 +30,8 @@ export const HANDS_NEAR_M = 0.9;
  * (02 seed 303), so a second hand must still be well above that.
  */
 const WRIST_REACHED_MIN = 0.8;
+/** ... and one whose wrists it saw, but elsewhere. */
+const WRIST_NOT_REACHED_MAX = 0.1;
 /**
  * Below this probability of having made the change (association's, as if one hand
  * did it), a session that did not behave like a picker either, and whose wrist was
@@ -38,13 +40,6 @@ const WRIST_REACHED_MIN = 0.8;
  * who both behaved like pickers still split, however the probability falls.
  */
 const SECOND_HAND_PROBABILITY_MIN = 0.1;
-
-function unlikelyHand(s: SessionCandidate): boolean {
-  return s.probability < SECOND_HAND_PROBABILITY_MIN && (s.reached ?? 0) < WRIST_REACHED_MIN && handEvidence(s) < HAND_PLAUSIBLE_MIN;
-}
-
-/** ... and one whose wrists it saw, but elsewhere. */
-const WRIST_NOT_REACHED_MAX = 0.1;
 
 export type TwoHands =
   | { kind: 'one' }
@@ -64,6 +59,11 @@ export type TwoHands =
  */
 function handEvidence(s: SessionCandidate): number {
   return s.plausible * reachOdds(s.reached);
+}
+
+/** A possible hand the evidence all but rules out (SECOND_HAND_PROBABILITY_MIN). */
+function unlikelyHand(s: SessionCandidate): boolean {
+  return s.probability < SECOND_HAND_PROBABILITY_MIN && (s.reached ?? 0) < WRIST_REACHED_MIN && handEvidence(s) < HAND_PLAUSIBLE_MIN;
 }
 
 /**
