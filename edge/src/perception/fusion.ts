@@ -34,6 +34,10 @@ export interface FusionStats {
   residualsReconciled: number;
   /** ... and those joined with an early event that was still waiting, undecided, into one change. */
   residualsJoined: number;
+  /** Early charges whose full window named the same items (see Perception.verifyEarly) ... */
+  earlyConfirmed: number;
+  /** ... and those taken back and decided again on the full window. */
+  earlyCorrected: number;
 }
 
 export interface FusionContext {
@@ -64,6 +68,8 @@ export interface FusionContext {
   partClaims: Map<string, Set<string>>;
   /** Early events dropped as small changes, until their residual comes (see Perception.reconcile). */
   droppedEarly: Set<string>;
+  /** Early events charged, until their full window confirms or corrects them (see Perception.verifyEarly). */
+  earlyCharges: Map<string, EarlyCharge[]>;
   /** Events waiting for track evidence (see retryDeferred). */
   deferred: { e: ShelfEvent; decideBy: number }[];
   /** Latest device time seen on any input. */
@@ -76,6 +82,18 @@ export interface PlateTake {
   items: SkuCount[];
   preLevelG: number;
 }
+
+/** What one charge of an early event put in a cart (one per session it went to). */
+export interface EarlyCharge {
+  e: ShelfEvent;
+  sessionId: string;
+  items: SkuCount[];
+  /** The plate its units were noted as misplaced on (or taken from). */
+  mainPlate: string;
+}
+
+/** Early charges remembered for their full window; beyond it the oldest is confirmed unseen. */
+export const EARLY_CHARGES_MAX = 256;
 
 /** Early events remembered as dropped; beyond it the oldest is forgotten (its residual then counts alone). */
 export const DROPPED_EARLY_MAX = 256;
@@ -216,6 +234,7 @@ function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hyp
   ctx.carts.set(sessionId, sessionCart);
   // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
   const mainPlate = e.plateIds[e.plateDeltasG.reduce((bi, d, i, a) => (Math.abs(d) > Math.abs(a[bi]!) ? i : bi), 0)]!;
+  if (e.early === true) noteEarlyCharge(ctx, { e, sessionId, items: items.map((it) => ({ ...it })), mainPlate });
   items.forEach((it, i) => {
     const quantityDelta = putBack ? -it.count : it.count;
     ctx.inference.noteMisplaced(mainPlate, it.sku, -quantityDelta);
@@ -227,6 +246,51 @@ function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hyp
       quantityDelta,
       confidence,
       settledAt: e.endTs,
+      emittedAt: ctx.clock.now(),
+    };
+    ctx.stats.cartDeltas++;
+    safeSink(ctx, () => ctx.sink.cartDelta(delta));
+  });
+}
+
+function noteEarlyCharge(ctx: FusionContext, c: EarlyCharge): void {
+  const id = shelfEventOf(c.e.eventId);
+  const list = ctx.earlyCharges.get(id);
+  if (list !== undefined) {
+    list.push(c);
+    return;
+  }
+  if (ctx.earlyCharges.size >= EARLY_CHARGES_MAX) ctx.earlyCharges.delete(ctx.earlyCharges.keys().next().value!);
+  ctx.earlyCharges.set(id, [c]);
+}
+
+/** The shelf event a (possibly split) part came from: parts add '/<plate>' to its id. */
+export function shelfEventOf(eventId: string): string {
+  const i = eventId.indexOf('/');
+  return i < 0 ? eventId : eventId.slice(0, i);
+}
+
+/**
+ * Takes an early charge back out of its cart (its full window named other items):
+ * the opposite deltas, ids `<event>#undo[<n>]`, and what the charge noted undone.
+ */
+export function undoEarlyCharge(ctx: FusionContext, c: EarlyCharge): void {
+  const putBack = c.e.deltaG > 0;
+  const cart = ctx.carts.get(c.sessionId) ?? new Map<string, number>();
+  ctx.carts.set(c.sessionId, cart);
+  if (!putBack) ctx.plateTakes.delete(c.e.plateIds.join('+'));
+  if (ctx.recentPicks.get(c.sessionId)?.ts === c.e.startTs) ctx.recentPicks.delete(c.sessionId);
+  c.items.forEach((it, i) => {
+    const quantityDelta = putBack ? it.count : -it.count;
+    ctx.inference.noteMisplaced(c.mainPlate, it.sku, -quantityDelta);
+    cart.set(it.sku, Math.max(0, (cart.get(it.sku) ?? 0) + quantityDelta));
+    const delta: CartDelta = {
+      eventId: `${c.e.eventId}#undo${c.items.length === 1 ? '' : i}`,
+      sessionId: c.sessionId,
+      sku: it.sku,
+      quantityDelta,
+      confidence: 1,
+      settledAt: c.e.endTs,
       emittedAt: ctx.clock.now(),
     };
     ctx.stats.cartDeltas++;

@@ -7,7 +7,7 @@ import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, St
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, splitByFacing, wristModel, type FusionContext } from './fusion.js';
+import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, shelfEventOf, splitByFacing, undoEarlyCharge, wristModel, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer, type HintFactor } from './hints.js';
 import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
@@ -29,6 +29,11 @@ const EARLY_FIT_Z_MAX = 2;
  * its sigmas (04 seed 101), and the rest (-54.3 g) was charged as a chocolate bar.
  */
 const EARLY_MISFIT_FRACTION = 0.25;
+/**
+ * An early level is tight when its noise is at most this fraction of what its items
+ * weigh: two of its sigmas stay within half the misfit allowed (EARLY_MISFIT_FRACTION).
+ */
+const EARLY_TIGHT_FRACTION = 0.125;
 /** Early decisions remembered for their residual (oldest dropped first): a few seconds of a busy store. */
 const EARLY_DECIDED_MAX = 256;
 
@@ -40,6 +45,8 @@ interface EarlyDecision {
   trace: ShelfEvent['trace'];
   items: SkuCount[];
   hintFactor: HintFactor | undefined;
+  /** Two hands at adjacent facings (splitByFacing): each part's plates, change and items. */
+  parts: { plateIds: string[]; plateDeltasG: number[]; deltaG: number; items: SkuCount[] }[];
 }
 
 /** An early event re-measured at the levels its full windows confirmed. */
@@ -49,7 +56,15 @@ function confirmedAtFullWindow(e: ShelfEvent, s: SettledEarly): ShelfEvent {
   // Each plate's last trace point is where it came to rest.
   const last = new Map(e.plateIds.map((id) => [id, e.trace.findLastIndex((t) => t.plateId === id)]));
   const trace = e.trace.map((t, k) => (last.get(t.plateId) === k ? { ...t, grams: t.grams + corr(t.plateId) } : t));
-  return { ...e, early: false, plateDeltasG, deltaG: plateDeltasG.reduce((a, b) => a + b, 0), noiseG: s.noiseG, trace };
+  // The noise was measured over all the event's plates; a part (splitByFacing) has some of them.
+  const noiseG = s.noiseG * Math.sqrt(e.plateIds.length / Math.max(e.plateIds.length, s.correctionsG.size));
+  return { ...e, early: false, plateDeltasG, deltaG: plateDeltasG.reduce((a, b) => a + b, 0), noiseG, trace };
+}
+
+/** A residual and its early event as one change: `together` holds the early event's plates with both changes summed. */
+function joined(e: ShelfEvent, together: Pick<EarlyDecision, 'plateIds' | 'plateDeltasG' | 'deltaG' | 'startTs' | 'trace'>): ShelfEvent {
+  const { early: _early, residualOf: _of, ...rest } = e;
+  return { ...rest, plateIds: together.plateIds, plateDeltasG: together.plateDeltasG, deltaG: together.deltaG, startTs: Math.min(together.startTs, e.startTs), trace: [...together.trace, ...e.trace] };
 }
 
 /** Every unit of `part` is among `whole`'s. */
@@ -121,9 +136,10 @@ export class StorePerception implements Perception {
       recentPicks: new Map(),
       plateTakes: new Map(),
       droppedEarly: new Set(),
+      earlyCharges: new Map(),
       handoffs: [],
       deviceNowTs: 0,
-      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0, residualsJoined: 0 },
+      stats: { weightMsgs: 0, unknownDevice: 0, shelfEvents: 0, cartDeltas: 0, reviews: 0, sinkErrors: 0, frames: 0, smallChanges: 0, handoffs: 0, handoffsAmbiguous: 0, handoffsUnexplained: 0, residualsAbsorbed: 0, residualsReconciled: 0, residualsJoined: 0, earlyConfirmed: 0, earlyCorrected: 0 },
     };
   }
 
@@ -139,13 +155,15 @@ export class StorePerception implements Perception {
     // Handlers run as the MQTT message arrives (a reorder hold aside): now is its arrival.
     this.settleClock.note(msg, this.ctx.clock.now());
     det.ingest(msg, events);
-    this.advance(msg.ts + (msg.readings[0]?.grams.length ?? 1) * msg.sampleIntervalMs);
+    const nowTs = msg.ts + (msg.readings[0]?.grams.length ?? 1) * msg.sampleIntervalMs;
+    this.advance(nowTs);
+    const bandG = (plateId: string): number => {
+      const i = det.shelf.plates.findIndex((p) => p.id === plateId);
+      return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
+    };
     for (const e of events) {
       this.ctx.stats.shelfEvents++;
-      this.settleClock.mark(e, (plateId) => {
-        const i = det.shelf.plates.findIndex((p) => p.id === plateId);
-        return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
-      });
+      this.settleClock.mark(e, bandG);
       const part = this.reconcile(e);
       if (part !== null) fuseEvent(this.ctx, part);
     }
@@ -153,8 +171,20 @@ export class StorePerception implements Perception {
       // Its full window came without a residual: no longer waiting for one (fusion.ts), and
       // measured at the level that window confirmed (03 seed 13: a water put back read +568.8 g
       // early, 32 g heavy; decided on it, it went to review between water and green tea).
-      const d = this.ctx.deferred.find((x) => x.e.eventId === settled.eventId && x.e.early === true);
-      if (d !== undefined) d.e = confirmedAtFullWindow(d.e, settled);
+      // So are parts of it that wait (11 seed 303: three gums beside a chocolate bar, -99.1 g
+      // early, went to review at their deadline as gums or two chocolate bars; -97 g in full).
+      // What they waited for has come: decided now if clear, not at the next retry, and split
+      // by facing again on the full window's levels (04 seed 1: a coffee can beside four
+      // chocolate bars read -460.2 g early, 2 coffee cans unsplit, and went to review as two hands).
+      const waiting = this.ctx.deferred.filter((d) => d.e.early === true && shelfEventOf(d.e.eventId) === settled.eventId);
+      if (waiting.length > 0) this.ctx.deferred = this.ctx.deferred.filter((d) => !waiting.includes(d));
+      for (const d of waiting) {
+        const full = confirmedAtFullWindow(d.e, settled);
+        // It settles where it came to rest, which the early level only approached.
+        this.settleClock.mark(full, bandG, nowTs);
+        fuseEvent(this.ctx, full);
+      }
+      this.verifyEarly(settled, (e) => this.settleClock.mark(e, bandG, nowTs) ?? this.settleClock.alias(e.eventId, settled.eventId));
     }
     if (this.waiters.length > 0) this.checkWaiters();
   }
@@ -176,7 +206,12 @@ export class StorePerception implements Perception {
    */
   private reconcile(e: ShelfEvent): ShelfEvent | null {
     if (e.residualOf === undefined) return e;
-    const early = this.earlyDecided.get(e.residualOf);
+    const whole = this.earlyDecided.get(e.residualOf);
+    // Within one of two hands' parts, it is the rest of that part's change (04 seed 101: an
+    // egg sandwich read -116.2 g early beside a cup noodle; its -24.9 g rest, measured against
+    // both, fit neither and was charged as a toothbrush).
+    const part = whole !== undefined && whole.parts.length > 1 ? whole.parts.find((q) => e.plateIds.every((id) => q.plateIds.includes(id))) : undefined;
+    const early = whole === undefined || part === undefined ? whole : { ...whole, ...part, trace: whole.trace.filter((t) => part.plateIds.includes(t.plateId)) };
     if (early === undefined || !e.plateIds.every((id) => early.plateIds.includes(id))) return e;
     this.earlyDecided.delete(e.residualOf);
     // Over the early event's plates: the full window may have confirmed some of them and
@@ -185,15 +220,16 @@ export class StorePerception implements Perception {
     const plateIds = early.plateIds;
     const plateDeltasG = plateIds.map((id, k) => early.plateDeltasG[k]! + (e.plateDeltasG[e.plateIds.indexOf(id)] ?? 0));
     const deltaG = e.deltaG + early.deltaG;
-    const waiting = this.ctx.deferred.findIndex((d) => d.e.eventId === e.residualOf);
+    // The early event, or the part of it these plates are in (02 seed 1: a chocolate bar read
+    // -45.9 g beside a coffee can and waited; its -11.1 g rest went alone, and the -45.9 g to review).
+    const waiting = this.ctx.deferred.findIndex((d) => shelfEventOf(d.e.eventId) === e.residualOf && e.plateIds.every((id) => d.e.plateIds.includes(id)));
     // Not decided yet (it would have gone to review), or dropped as nothing (11 seed 202: the
     // +22.6 g crest of a hand pressing before it took a 112 g onigiri, so its residual read
     // -135.5 g): early and residual are one change, decided together.
     if (waiting >= 0 || this.ctx.droppedEarly.delete(e.residualOf)) {
       if (waiting >= 0) this.ctx.deferred.splice(waiting, 1);
       this.ctx.stats.residualsJoined++;
-      const { early: _early, residualOf: _of, ...rest } = e;
-      return { ...rest, plateIds, plateDeltasG, deltaG, startTs: Math.min(early.startTs, e.startTs), trace: [...early.trace, ...e.trace] };
+      return joined(e, { ...early, plateDeltasG, deltaG });
     }
     const best = this.ctx.inference.infer({ deltaG, plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
     if (best === undefined) return e;
@@ -206,12 +242,70 @@ export class StorePerception implements Perception {
     // is their return, a put-back to whoever was charged (11 seed 101: -601.4 g at +-81 g
     // decided a 530 g water early, then +601.5 g, which fit nothing and went to review).
     const reversed = Math.abs(deltaG) < EARLY_MISFIT_FRACTION * this.ctx.inference.weightOf(early.items);
-    if (!reversed && !containsItems(best.items, early.items)) return e;
+    if (!reversed && !containsItems(best.items, early.items)) return this.overturned(e, part === undefined, best, { ...early, plateDeltasG, deltaG }) ?? e;
     // The early event's share of each plate, scaled to what its items weigh.
     const scale = this.ctx.inference.weightOf(early.items) / Math.abs(early.deltaG);
     const rest = plateDeltasG.map((d, k) => d - early.plateDeltasG[k]! * scale);
     this.ctx.stats.residualsReconciled++;
     return { ...e, plateIds, plateDeltasG: rest, deltaG: rest.reduce((a, b) => a + b, 0) };
+  }
+
+  /**
+   * An early charge is a bet on the early window, which still carries the tail of the
+   * settling swing: its full window, which came without a residual, measures the
+   * change to the full window's noise. When that names other items as surely as a
+   * full-window decision needs, the charge is taken back and the change decided again
+   * as measured now (to a cart, or to review). Only a pick charged whole to one
+   * shopper is verified; parts, split units and put-backs stand.
+   */
+  private verifyEarly(settled: SettledEarly, markSettled: (e: ShelfEvent) => void): void {
+    const { ctx } = this;
+    const charges = ctx.earlyCharges.get(settled.eventId);
+    const early = this.earlyDecided.get(settled.eventId);
+    if (charges === undefined) return;
+    ctx.earlyCharges.delete(settled.eventId);
+    this.earlyDecided.delete(settled.eventId);
+    const c = charges[0]!;
+    // Put-backs decide early only beyond doubt under every cart (clearPutBack).
+    if (early === undefined || charges.length !== 1 || c.e.eventId !== settled.eventId || c.e.deltaG > 0) return;
+    const full = confirmedAtFullWindow(c.e, settled);
+    // Judged as fusion judged the charge: before it (a misplaced unit taken is still there),
+    // with the hints that have come since (fuseOne collects them again).
+    const hintFactor = ctx.hints.collect(full.plateIds, full.startTs - ctx.tuning.hintPadMs, full.endTs);
+    for (const it of c.items) ctx.inference.noteMisplaced(c.mainPlate, it.sku, it.count);
+    const best = ctx.inference.infer({ deltaG: full.deltaG, plateIds: full.plateIds, plateDeltasG: full.plateDeltasG, noiseG: full.noiseG, hintFactor })[0];
+    for (const it of c.items) ctx.inference.noteMisplaced(c.mainPlate, it.sku, -it.count);
+    // Overturned only by other items named as surely as a full-window decision needs: a full
+    // window that names nothing clearly may hold a hand resting on the plate (11 seed 303: a
+    // beer decided at -334.4 g early read -345.0 g on its full window, 5 sigmas from a beer).
+    if (best === undefined || best.items.length === 0 || best.probability < ctx.tuning.confidenceMin || sameItems(best.items, c.items)) {
+      ctx.stats.earlyConfirmed++;
+      return;
+    }
+    ctx.stats.earlyCorrected++;
+    undoEarlyCharge(ctx, c);
+    const again = { ...full, eventId: `${settled.eventId}#full` };
+    markSettled(again);
+    fuseEvent(ctx, again);
+  }
+
+  /**
+   * Early and residual together name other items than the early charge (02 seed 7: a
+   * chips bag read -51.5 g early and was charged as a 55 g chocolate bar; -12.2 g more
+   * came, together a chips bag): as verifyEarly, the charge is taken back and the two
+   * are one change, decided together. Null when the charge stands (not one shopper's
+   * whole pick, or the pair names nothing surely).
+   */
+  private overturned(e: ShelfEvent, whole: boolean, best: Hypothesis, together: EarlyDecision): ShelfEvent | null {
+    const { ctx } = this;
+    const charges = e.residualOf === undefined ? undefined : ctx.earlyCharges.get(e.residualOf);
+    const c = charges?.[0];
+    if (!whole || c === undefined || charges!.length !== 1 || c.e.eventId !== e.residualOf || c.e.deltaG > 0) return null;
+    if (best.items.length === 0 || best.probability < ctx.tuning.confidenceMin) return null;
+    ctx.earlyCharges.delete(c.e.eventId);
+    ctx.stats.earlyCorrected++;
+    undoEarlyCharge(ctx, c);
+    return joined(e, together);
   }
 
   onDetections(msg: CameraDetections): void {
@@ -255,24 +349,31 @@ export class StorePerception implements Perception {
     const hintFactor = hints.collect(e.plateIds, e.startTs - tuning.hintPadMs, e.endTs);
     // Two hands at adjacent facings are two changes to fusion (splitByFacing): each must be clear.
     const items: SkuCount[] = [];
+    const parts: EarlyDecision['parts'] = [];
     for (const part of splitByFacing(this.ctx, e)) {
       const input = { deltaG: part.deltaG, plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, noiseG: part.noiseG, hintFactor, returnOf: returnOf(this.ctx, part) };
-      const clear = part.deltaG < 0 ? this.clearItems(inference.infer(input)[0], part) : this.clearPutBack(input, part);
+      const clear = part.deltaG < 0 ? this.clearItems(inference.infer(input)[0], part, true) : this.clearPutBack(input, part);
       if (clear === null) return false;
       items.push(...clear);
+      parts.push({ plateIds: part.plateIds, plateDeltasG: part.plateDeltasG, deltaG: part.deltaG, items: clear });
     }
     if (this.earlyDecided.size >= EARLY_DECIDED_MAX) this.earlyDecided.delete(this.earlyDecided.keys().next().value!);
-    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, startTs: e.startTs, trace: e.trace, items, hintFactor });
+    this.earlyDecided.set(e.eventId, { plateIds: e.plateIds, plateDeltasG: e.plateDeltasG, deltaG: e.deltaG, startTs: e.startTs, trace: e.trace, items, hintFactor, parts });
     return true;
   }
 
   /** The hypothesis's items if it names them beyond doubt on this early level, else null. */
-  private clearItems(best: Hypothesis | undefined, e: ShelfEvent): Hypothesis['items'] | null {
+  private clearItems(best: Hypothesis | undefined, e: ShelfEvent, verified: boolean): Hypothesis['items'] | null {
     const { inference, tuning } = this.ctx;
-    if (best === undefined || best.items.length === 0 || best.probability < tuning.earlyConfidenceMin) return null;
+    if (best === undefined || best.items.length === 0) return null;
+    const expectG = inference.weightOf(best.items);
+    // A pick's full window verifies it (verifyEarly): on a tight early level, as sure as a
+    // full-window decision must be is enough (02 seed 303: three cup noodles, -283 g at
+    // +-4 g, 0.96 against two egg sandwiches, waited 400 ms for their full window).
+    const tight = verified && e.noiseG <= EARLY_TIGHT_FRACTION * expectG;
+    if (best.probability < (tight ? tuning.confidenceMin : tuning.earlyConfidenceMin)) return null;
     if (inference.fitZ(best.items, e.deltaG, e.noiseG) > EARLY_FIT_Z_MAX) return null;
     // A swing wide enough to let a third of the item's weight pass for noise is still moving.
-    const expectG = inference.weightOf(best.items);
     if (!(Math.abs(Math.abs(e.deltaG) - expectG) <= EARLY_MISFIT_FRACTION * expectG)) return null;
     return best.items;
   }
@@ -288,7 +389,7 @@ export class StorePerception implements Perception {
     let agreed: Hypothesis['items'] | null = null;
     for (const cart of this.ctx.carts.values()) {
       if (cart.size === 0) continue;
-      const items = this.clearItems(this.ctx.inference.infer({ ...input, cart })[0], e);
+      const items = this.clearItems(this.ctx.inference.infer({ ...input, cart })[0], e, false);
       if (items === null || items.some((it) => (cart.get(it.sku) ?? 0) < it.count)) continue;
       if (agreed !== null && !sameItems(agreed, items)) return null;
       agreed = items;

@@ -36,6 +36,23 @@ describe('SettleClock', () => {
     expect(c.lookBackExhausted).toBe(0);
   });
 
+  it('measures a change re-measured later at the level it came to rest, and answers for a change decided again under a new id', () => {
+    const c = new SettleClock();
+    // An early level of 905 g (calm from packet 2), then the plate creeps on to rest at 900 g from packet 4.
+    const series = [[1000, 1000, 1000, 1000], [950, 920, 910, 905], [905, 905, 905, 905], [904, 903, 902, 901], [900, 900, 900, 900], [900, 900, 900, 900]];
+    series.forEach((g, n) => c.note(packet(n, g), 30_000 + n * 200));
+    const earlyTs = T0 + 2 * PER_PACKET * INTERVAL_MS + 3 * INTERVAL_MS;
+    const e = event(earlyTs, 905);
+    expect(c.mark(e, () => 0.5)).toBe(30_200);
+    // Its full window: 900 g, up to the last packet. The band is 0.5 g: it settled with packet 4.
+    const nowTs = T0 + 6 * PER_PACKET * INTERVAL_MS;
+    const full = { ...e, eventId: `${e.eventId}#full`, trace: [{ plateId: 'p1', ts: earlyTs, grams: 900 }] };
+    expect(c.mark(full, () => 0.5, nowTs)).toBe(30_800);
+    expect(c.arrivalOf(`${e.eventId}#full#0`)).toBe(30_800);
+    c.alias('other', e.eventId);
+    expect(c.arrivalOf('other')).toBe(30_200);
+  });
+
   it('ignores readings after the detection, skips dropouts, and takes the latest plate of an event', () => {
     const c = new SettleClock();
     const series = [[1000, 1000, 1000, 1000], [950, 900, null, 900], [900, 900, 900, 900], [700, 700, 700, 700]];

@@ -56,16 +56,17 @@ export class SettleClock {
 
   /**
    * Finds and remembers the settle time of an event detected in the packets noted
-   * so far. `bandG(plateId)` is that plate's noise band half-width in grams.
+   * so far (up to device time `untilTs`, by default its end). `bandG(plateId)` is
+   * that plate's noise band half-width in grams.
    */
-  mark(e: ShelfEvent, bandG: (plateId: string) => number): number | null {
+  mark(e: ShelfEvent, bandG: (plateId: string) => number, untilTs = e.endTs): number | null {
     const ring = this.rings.get(e.deviceId);
     if (ring === undefined) return null;
     let settle: number | null = null;
     for (const plateId of e.plateIds) {
       const level = e.trace.findLast((t) => t.plateId === plateId)?.grams;
       if (level === undefined) continue;
-      const at = this.settleArrival(ring, plateId, level, bandG(plateId), e.endTs);
+      const at = this.settleArrival(ring, plateId, level, bandG(plateId), untilTs);
       if (at !== null && (settle === null || at > settle)) settle = at;
     }
     if (settle === null) return null;
@@ -75,6 +76,14 @@ export class SettleClock {
     }
     this.byEvent.set(e.eventId, settle);
     return settle;
+  }
+
+  /** A change decided again under a new id settled when the first did. */
+  alias(eventId: string, of: string): void {
+    const v = this.byEvent.get(of);
+    if (v === undefined) return;
+    if (this.byEvent.size >= SETTLE_EVENTS_MAX) this.byEvent.delete(this.byEvent.keys().next().value!);
+    this.byEvent.set(eventId, v);
   }
 
   /** Settle time of the shelf event behind a cart delta (ids `<event>[/<plate>][#<n>]`). */
