@@ -230,27 +230,24 @@ function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hyp
   else if (e.residualOf === undefined && idSuffix === '') rememberTake(ctx, e, items);
   if (!putBack) notePick(ctx, sessionId, e, assoc);
   if (!putBack && items.length === 1) noteRecentPick(ctx, sessionId, e.startTs, items[0]!.sku);
-  const sessionCart = ctx.carts.get(sessionId) ?? new Map<string, number>();
-  ctx.carts.set(sessionId, sessionCart);
   // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
   const mainPlate = e.plateIds[e.plateDeltasG.reduce((bi, d, i, a) => (Math.abs(d) > Math.abs(a[bi]!) ? i : bi), 0)]!;
   if (e.early === true) noteEarlyCharge(ctx, { e, sessionId, items: items.map((it) => ({ ...it })), mainPlate });
   items.forEach((it, i) => {
     const quantityDelta = putBack ? -it.count : it.count;
     ctx.inference.noteMisplaced(mainPlate, it.sku, -quantityDelta);
-    sessionCart.set(it.sku, Math.max(0, (sessionCart.get(it.sku) ?? 0) + quantityDelta));
-    const delta: CartDelta = {
-      eventId: (items.length === 1 ? e.eventId : `${e.eventId}#${i}`) + idSuffix,
-      sessionId,
-      sku: it.sku,
-      quantityDelta,
-      confidence,
-      settledAt: e.endTs,
-      emittedAt: ctx.clock.now(),
-    };
-    ctx.stats.cartDeltas++;
-    safeSink(ctx, () => ctx.sink.cartDelta(delta));
+    toCart(ctx, { eventId: (items.length === 1 ? e.eventId : `${e.eventId}#${i}`) + idSuffix, sessionId, sku: it.sku, quantityDelta, confidence, settledAt: e.endTs });
   });
+}
+
+/** One delta into perception's copy of the session's cart (never below zero) and to the sink. */
+function toCart(ctx: FusionContext, d: Omit<CartDelta, 'emittedAt'>): void {
+  const cart = ctx.carts.get(d.sessionId) ?? new Map<string, number>();
+  ctx.carts.set(d.sessionId, cart);
+  cart.set(d.sku, Math.max(0, (cart.get(d.sku) ?? 0) + d.quantityDelta));
+  const delta: CartDelta = { ...d, emittedAt: ctx.clock.now() };
+  ctx.stats.cartDeltas++;
+  safeSink(ctx, () => ctx.sink.cartDelta(delta));
 }
 
 function noteEarlyCharge(ctx: FusionContext, c: EarlyCharge): void {
@@ -276,25 +273,12 @@ export function shelfEventOf(eventId: string): string {
  */
 export function undoEarlyCharge(ctx: FusionContext, c: EarlyCharge): void {
   const putBack = c.e.deltaG > 0;
-  const cart = ctx.carts.get(c.sessionId) ?? new Map<string, number>();
-  ctx.carts.set(c.sessionId, cart);
   if (!putBack) ctx.plateTakes.delete(c.e.plateIds.join('+'));
   if (ctx.recentPicks.get(c.sessionId)?.ts === c.e.startTs) ctx.recentPicks.delete(c.sessionId);
   c.items.forEach((it, i) => {
     const quantityDelta = putBack ? it.count : -it.count;
     ctx.inference.noteMisplaced(c.mainPlate, it.sku, -quantityDelta);
-    cart.set(it.sku, Math.max(0, (cart.get(it.sku) ?? 0) + quantityDelta));
-    const delta: CartDelta = {
-      eventId: `${c.e.eventId}#undo${c.items.length === 1 ? '' : i}`,
-      sessionId: c.sessionId,
-      sku: it.sku,
-      quantityDelta,
-      confidence: 1,
-      settledAt: c.e.endTs,
-      emittedAt: ctx.clock.now(),
-    };
-    ctx.stats.cartDeltas++;
-    safeSink(ctx, () => ctx.sink.cartDelta(delta));
+    toCart(ctx, { eventId: `${c.e.eventId}#undo${c.items.length === 1 ? '' : i}`, sessionId: c.sessionId, sku: it.sku, quantityDelta, confidence: 1, settledAt: c.e.endTs });
   });
 }
 
@@ -526,11 +510,6 @@ function passOn(ctx: FusionContext, h: Handoff, giver: string, receiver: string,
   ctx.recentPicks.delete(giver);
   ctx.stats.handoffs++;
   for (const [sessionId, quantityDelta, suffix] of [[giver, -1, 'out'], [receiver, 1, 'in']] as const) {
-    const cart = ctx.carts.get(sessionId) ?? new Map<string, number>();
-    ctx.carts.set(sessionId, cart);
-    cart.set(sku, Math.max(0, (cart.get(sku) ?? 0) + quantityDelta));
-    const delta: CartDelta = { eventId: `handoff:${h.ts}:${giver}:${suffix}`, sessionId, sku, quantityDelta, confidence: HANDOFF_CONFIDENCE, settledAt: h.ts, emittedAt: ctx.clock.now() };
-    ctx.stats.cartDeltas++;
-    safeSink(ctx, () => ctx.sink.cartDelta(delta));
+    toCart(ctx, { eventId: `handoff:${h.ts}:${giver}:${suffix}`, sessionId, sku, quantityDelta, confidence: HANDOFF_CONFIDENCE, settledAt: h.ts });
   }
 }
