@@ -32,6 +32,8 @@ describe('SettleClock', () => {
     expect(c.mark(event(endTs, 900), () => 4)).toBe(10_000 + 3 * 200);
     expect(c.arrivalOf(`lc-1:${endTs}:p1`)).toBe(10_600);
     expect(c.arrivalOf(`lc-1:${endTs}:p1/p1#1`)).toBe(10_600);
+    // A two-hands split charges each hand under `@<i>`.
+    expect(c.arrivalOf(`lc-1:${endTs}:p1/p1@1`)).toBe(10_600);
     expect(c.arrivalOf('lc-1:1:p1')).toBeUndefined();
     expect(c.lookBackExhausted).toBe(0);
   });

@@ -86,10 +86,10 @@ export class SettleClock {
     this.byEvent.set(eventId, v);
   }
 
-  /** Settle time of the shelf event behind a cart delta (ids `<event>[/<plate>][#<n>]`). */
+  /** Settle time of the shelf event behind a cart delta (ids `<event>[/<plate>][#<n>][@<hand>]`). */
   arrivalOf(deltaEventId: string): number | undefined {
     let id = deltaEventId;
-    for (const sep of ['', '#', '/']) {
+    for (const sep of ['', '@', '#', '/']) {
       if (sep !== '') {
         const i = id.lastIndexOf(sep);
         if (i < 0) continue;
