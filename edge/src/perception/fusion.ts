@@ -90,6 +90,8 @@ export interface EarlyCharge {
   items: SkuCount[];
   /** The plate its units were noted as misplaced on (or taken from). */
   mainPlate: string;
+  /** Another shopper's hand may have been at the plate: a residual with more units is that hand's, decided with it. */
+  secondHand: boolean;
 }
 
 /** Early charges remembered for their full window; beyond it the oldest is confirmed unseen. */
@@ -209,20 +211,24 @@ function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean 
     reason = 'PUTBACK_NOT_IN_CART';
   }
   if (reason === 'AMBIGUOUS_SHOPPER' && mayDefer) return false;
-  // An early decision that would go to review gains no time, and one with a second
-  // shopper's hand at the plate may have seen only the first unit: it waits for the
-  // full window, whose residual may be that hand's unit joining it (Perception.reconcile).
-  if (e.early === true && mayDefer && (reason !== null || secondHandPossible(assoc))) return false;
+  // An early decision that would go to review gains no time. One with a second shopper's
+  // hand at the plate may have seen only the first unit: it is charged now, remembered as
+  // such, and when its full window or residual shows that hand's unit it is taken back
+  // and decided again with it (Perception.reconcile, verifyEarly). Waiting for the full
+  // window instead took 300-450 ms where no second unit came (08 default seed: an egg
+  // sandwich, another shopper standing by, 450 ms). A part of a split event cannot be taken back: it waits.
+  const secondHand = e.early === true && secondHandPossible(assoc);
+  if (e.early === true && mayDefer && (reason !== null || (secondHand && e.eventId !== shelfEventOf(e.eventId)))) return false;
   if (reason !== null || !best || !top || top.sessionId === null) {
     review(ctx, e, reason ?? 'NO_SHOPPER', hyps, assoc);
     return true;
   }
-  charge(ctx, e, top.sessionId, best.items, best.probability * top.probability, assoc, '');
+  charge(ctx, e, top.sessionId, best.items, best.probability * top.probability, assoc, '', secondHand);
   return true;
 }
 
 /** Puts one decided event into a session's cart (and the cart prior), one delta per SKU. */
-function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hypothesis['items'], confidence: number, assoc: AssociationResult, idSuffix: string): void {
+function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hypothesis['items'], confidence: number, assoc: AssociationResult, idSuffix: string, secondHand = false): void {
   const putBack = e.deltaG > 0;
   claimPart(ctx, e.eventId, sessionId);
   if (putBack) ctx.plateTakes.delete(e.plateIds.join('+'));
@@ -232,7 +238,7 @@ function charge(ctx: FusionContext, e: ShelfEvent, sessionId: string, items: Hyp
   if (!putBack && items.length === 1) noteRecentPick(ctx, sessionId, e.startTs, items[0]!.sku);
   // The plate carrying most of the change is where a misplaced unit now lies (or was taken from).
   const mainPlate = e.plateIds[e.plateDeltasG.reduce((bi, d, i, a) => (Math.abs(d) > Math.abs(a[bi]!) ? i : bi), 0)]!;
-  if (e.early === true) noteEarlyCharge(ctx, { e, sessionId, items: items.map((it) => ({ ...it })), mainPlate });
+  if (e.early === true) noteEarlyCharge(ctx, { e, sessionId, items: items.map((it) => ({ ...it })), mainPlate, secondHand });
   items.forEach((it, i) => {
     const quantityDelta = putBack ? -it.count : it.count;
     ctx.inference.noteMisplaced(mainPlate, it.sku, -quantityDelta);
@@ -275,11 +281,17 @@ export function undoEarlyCharge(ctx: FusionContext, c: EarlyCharge): void {
   const putBack = c.e.deltaG > 0;
   if (!putBack) ctx.plateTakes.delete(c.e.plateIds.join('+'));
   if (ctx.recentPicks.get(c.sessionId)?.ts === c.e.startTs) ctx.recentPicks.delete(c.sessionId);
+  const ids = undoEventIds(c);
   c.items.forEach((it, i) => {
     const quantityDelta = putBack ? it.count : -it.count;
     ctx.inference.noteMisplaced(c.mainPlate, it.sku, -quantityDelta);
-    toCart(ctx, { eventId: `${c.e.eventId}#undo${c.items.length === 1 ? '' : i}`, sessionId: c.sessionId, sku: it.sku, quantityDelta, confidence: 1, settledAt: c.e.endTs });
+    toCart(ctx, { eventId: ids[i]!, sessionId: c.sessionId, sku: it.sku, quantityDelta, confidence: 1, settledAt: c.e.endTs });
   });
+}
+
+/** The cart deltas' ids of an early charge's undo (undoEarlyCharge), one per SKU. */
+export function undoEventIds(c: EarlyCharge): string[] {
+  return c.items.map((_, i) => `${c.e.eventId}#undo${c.items.length === 1 ? '' : i}`);
 }
 
 /** The plates' summed level at the start of the event (their baselines) or at its end, grams; NaN if a plate has no trace. */

@@ -7,7 +7,7 @@ import type { CameraDetections, Clock, Gondola, LoadCellWeight, ProductHints, St
 import type { Perception, PerceptionSink, PerceptionSnapshot } from './api.js';
 import type { WristPlate } from './association.js';
 import { Bindings } from './binding.js';
-import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, shelfEventOf, splitByFacing, undoEarlyCharge, wristModel, type FusionContext } from './fusion.js';
+import { fuseEvent, fuseHandoff, resolveHandoffs, retryDeferred, returnOf, shelfEventOf, splitByFacing, undoEarlyCharge, undoEventIds, wristModel, type EarlyCharge, type FusionContext } from './fusion.js';
 import { HandoffWatch, type OverShelf } from './handoffs.js';
 import { HintBuffer, type HintFactor } from './hints.js';
 import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
@@ -243,6 +243,13 @@ export class StorePerception implements Perception {
     // decided a 530 g water early, then +601.5 g, which fit nothing and went to review).
     const reversed = Math.abs(deltaG) < EARLY_MISFIT_FRACTION * this.ctx.inference.weightOf(early.items);
     if (!reversed && !containsItems(best.items, early.items)) return this.overturned(e, part === undefined, best, { ...early, plateDeltasG, deltaG }) ?? e;
+    // Charged early with a second shopper's hand at the plate, and more units came: they may
+    // be that hand's, so the charge is taken back and both decided together, as two hands
+    // (02 seed 101: one coffee can charged at -172.1 g, then -255.3 g more; one can each).
+    if (!reversed && this.ctx.earlyCharges.get(e.residualOf)?.[0]?.secondHand === true) {
+      const again = this.overturned(e, part === undefined, best, { ...early, plateDeltasG, deltaG });
+      if (again !== null) return again;
+    }
     // The early event's share of each plate, scaled to what its items weigh.
     const scale = this.ctx.inference.weightOf(early.items) / Math.abs(early.deltaG);
     const rest = plateDeltasG.map((d, k) => d - early.plateDeltasG[k]! * scale);
@@ -283,9 +290,9 @@ export class StorePerception implements Perception {
       return;
     }
     ctx.stats.earlyCorrected++;
-    undoEarlyCharge(ctx, c);
     const again = { ...full, eventId: `${settled.eventId}#full` };
     markSettled(again);
+    this.undo(c, again.eventId);
     fuseEvent(ctx, again);
   }
 
@@ -304,8 +311,18 @@ export class StorePerception implements Perception {
     if (best.items.length === 0 || best.probability < ctx.tuning.confidenceMin) return null;
     ctx.earlyCharges.delete(c.e.eventId);
     ctx.stats.earlyCorrected++;
-    undoEarlyCharge(ctx, c);
+    this.undo(c, e.eventId);
     return joined(e, together);
+  }
+
+  /**
+   * Takes an early charge back because of what settled in event `cause` (its full
+   * window, or a residual): the undo is that event's answer, and its latency is
+   * measured from when that event's weight settled.
+   */
+  private undo(c: EarlyCharge, cause: string): void {
+    for (const id of undoEventIds(c)) this.settleClock.alias(id, cause);
+    undoEarlyCharge(this.ctx, c);
   }
 
   onDetections(msg: CameraDetections): void {
