@@ -197,6 +197,16 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.precision).toBe(1);
   }, 60_000);
 
+  it('10-camera-faults: single picks on a level within a fifth of their weight go to the cart on the early window', () => {
+    // A chocolate bar at -63.0 g +-9.6 g (0.976) and a chips bag at -61.1 g +-10.8 g (0.979):
+    // not tight at 1/8 of their weight, they waited for the 0.99 gate, 133 ms after settling.
+    const r = diagnoseFusion(at('10-camera-faults.yaml'));
+    const picks = r.deltas.filter((d) => (d.sku === 'chocolate-bar' || d.sku === 'chips-consomme') && d.settleArrivalMs !== undefined);
+    expect(picks.length).toBeGreaterThanOrEqual(2);
+    for (const d of picks) expect(d.emittedAt - d.settleArrivalMs!, d.eventId).toBeLessThanOrEqual(100);
+    expect(r.cacc).toBe(1);
+  }, 60_000);
+
   it('02-twenty-concurrent seeds 1 and 7: an early chocolate bar that its residual makes a chips bag is taken back', () => {
     // Seed 7: -51.5 g early, a 55 g chocolate bar, charged; -12.2 g more came, together a chips
     // bag: the charge is undone and the two decided together. Seed 1: a chocolate bar read
