@@ -71,6 +71,16 @@ function joined(e: ShelfEvent, together: Pick<EarlyDecision, 'plateIds' | 'plate
   return { ...rest, plateIds: together.plateIds, plateDeltasG: together.plateDeltasG, deltaG: together.deltaG, startTs: Math.min(together.startTs, e.startTs), trace: [...together.trace, ...e.trace] };
 }
 
+/**
+ * The early charge of `eventId` when it is one shopper's whole pick, the only kind
+ * verified: split parts and split units stand, and put-backs decide early only beyond
+ * doubt under every cart (clearPutBack).
+ */
+function wholePick(charges: readonly EarlyCharge[] | undefined, eventId: string): EarlyCharge | null {
+  const c = charges?.[0];
+  return c !== undefined && charges!.length === 1 && c.e.eventId === eventId && c.e.deltaG < 0 ? c : null;
+}
+
 /** Every unit of `part` is among `whole`'s. */
 function containsItems(whole: readonly SkuCount[], part: readonly SkuCount[]): boolean {
   return part.every((p) => (whole.find((w) => w.sku === p.sku)?.count ?? 0) >= p.count);
@@ -161,6 +171,11 @@ export class StorePerception implements Perception {
     det.ingest(msg, events);
     const nowTs = msg.ts + (msg.readings[0]?.grams.length ?? 1) * msg.sampleIntervalMs;
     this.advance(nowTs);
+    if (events.length === 0 && !det.hasSettledEarly()) {
+      if (this.waiters.length > 0) this.checkWaiters();
+      return;
+    }
+    // Only on packets that end events: most packets end none, and this closure is then not built.
     const bandG = (plateId: string): number => {
       const i = det.shelf.plates.findIndex((p) => p.id === plateId);
       return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
@@ -276,9 +291,8 @@ export class StorePerception implements Perception {
     if (charges === undefined) return;
     ctx.earlyCharges.delete(settled.eventId);
     this.earlyDecided.delete(settled.eventId);
-    const c = charges[0]!;
-    // Put-backs decide early only beyond doubt under every cart (clearPutBack).
-    if (early === undefined || charges.length !== 1 || c.e.eventId !== settled.eventId || c.e.deltaG > 0) return;
+    const c = wholePick(charges, settled.eventId);
+    if (early === undefined || c === null) return;
     const full = confirmedAtFullWindow(c.e, settled);
     // Judged as fusion judged the charge: before it (a misplaced unit taken is still there),
     // with the hints that have come since (fuseOne collects them again).
@@ -289,7 +303,7 @@ export class StorePerception implements Perception {
     // Overturned only by other items named as surely as a full-window decision needs: a full
     // window that names nothing clearly may hold a hand resting on the plate (11 seed 303: a
     // beer decided at -334.4 g early read -345.0 g on its full window, 5 sigmas from a beer).
-    if (best === undefined || best.items.length === 0 || best.probability < ctx.tuning.confidenceMin || sameItems(best.items, c.items)) {
+    if (!this.surely(best) || sameItems(best.items, c.items)) {
       ctx.stats.earlyConfirmed++;
       return;
     }
@@ -309,14 +323,17 @@ export class StorePerception implements Perception {
    */
   private overturned(e: ShelfEvent, whole: boolean, best: Hypothesis, together: EarlyDecision): ShelfEvent | null {
     const { ctx } = this;
-    const charges = e.residualOf === undefined ? undefined : ctx.earlyCharges.get(e.residualOf);
-    const c = charges?.[0];
-    if (!whole || c === undefined || charges!.length !== 1 || c.e.eventId !== e.residualOf || c.e.deltaG > 0) return null;
-    if (best.items.length === 0 || best.probability < ctx.tuning.confidenceMin) return null;
+    const c = e.residualOf === undefined ? null : wholePick(ctx.earlyCharges.get(e.residualOf), e.residualOf);
+    if (!whole || c === null || !this.surely(best)) return null;
     ctx.earlyCharges.delete(c.e.eventId);
     ctx.stats.earlyCorrected++;
     this.undo(c, e.eventId);
     return joined(e, together);
+  }
+
+  /** Names items as surely as a full-window decision must. */
+  private surely(best: Hypothesis | undefined): best is Hypothesis {
+    return best !== undefined && best.items.length > 0 && best.probability >= this.ctx.tuning.confidenceMin;
   }
 
   /**

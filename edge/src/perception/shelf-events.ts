@@ -146,6 +146,11 @@ export class ShelfEventDetector {
     return out;
   }
 
+  /** Would takeSettledEarly return any? */
+  hasSettledEarly(): boolean {
+    return this.settledEarly.size > 0;
+  }
+
   /** Indices of plates with an event in progress (for settle()). */
   busyPlateIds(): string[] {
     const ids: string[] = [];
