@@ -171,11 +171,13 @@ export class StorePerception implements Perception {
     det.ingest(msg, events);
     const nowTs = msg.ts + (msg.readings[0]?.grams.length ?? 1) * msg.sampleIntervalMs;
     this.advance(nowTs);
-    if (events.length === 0 && !det.hasSettledEarly()) {
-      if (this.waiters.length > 0) this.checkWaiters();
-      return;
-    }
-    // Only on packets that end events: most packets end none, and this closure is then not built.
+    // Most packets end no event and confirm no early one.
+    if (events.length > 0 || det.hasSettledEarly()) this.settleEvents(det, events, nowTs);
+    if (this.waiters.length > 0) this.checkWaiters();
+  }
+
+  /** The shelf events a packet ended, and the early events whose full window it brought, to fusion. */
+  private settleEvents(det: ShelfEventDetector, events: readonly ShelfEvent[], nowTs: number): void {
     const bandG = (plateId: string): number => {
       const i = det.shelf.plates.findIndex((p) => p.id === plateId);
       return SETTLE_BAND_SIGMAS * det.plates.th.noiseG * (i < 0 ? 1 : det.plates.noiseScale(i));
@@ -205,7 +207,6 @@ export class StorePerception implements Perception {
       }
       this.verifyEarly(settled, (e) => this.settleClock.mark(e, bandG, nowTs) ?? this.settleClock.alias(e.eventId, settled.eventId));
     }
-    if (this.waiters.length > 0) this.checkWaiters();
   }
 
   /**
@@ -239,6 +240,7 @@ export class StorePerception implements Perception {
     const plateIds = early.plateIds;
     const plateDeltasG = plateIds.map((id, k) => early.plateDeltasG[k]! + (e.plateDeltasG[e.plateIds.indexOf(id)] ?? 0));
     const deltaG = e.deltaG + early.deltaG;
+    const together = { ...early, plateDeltasG, deltaG };
     // The early event, or the part of it these plates are in (02 seed 1: a chocolate bar read
     // -45.9 g beside a coffee can and waited; its -11.1 g rest went alone, and the -45.9 g to review).
     const waiting = this.ctx.deferred.findIndex((d) => shelfEventOf(d.e.eventId) === e.residualOf && e.plateIds.every((id) => d.e.plateIds.includes(id)));
@@ -248,7 +250,7 @@ export class StorePerception implements Perception {
     if (waiting >= 0 || this.ctx.droppedEarly.delete(e.residualOf)) {
       if (waiting >= 0) this.ctx.deferred.splice(waiting, 1);
       this.ctx.stats.residualsJoined++;
-      return joined(e, { ...early, plateDeltasG, deltaG });
+      return joined(e, together);
     }
     const best = this.ctx.inference.infer({ deltaG, plateIds, plateDeltasG, noiseG: e.noiseG, ...(early.hintFactor ? { hintFactor: early.hintFactor } : {}) })[0];
     if (best === undefined) return e;
@@ -261,12 +263,12 @@ export class StorePerception implements Perception {
     // is their return, a put-back to whoever was charged (11 seed 101: -601.4 g at +-81 g
     // decided a 530 g water early, then +601.5 g, which fit nothing and went to review).
     const reversed = Math.abs(deltaG) < EARLY_MISFIT_FRACTION * this.ctx.inference.weightOf(early.items);
-    if (!reversed && !containsItems(best.items, early.items)) return this.overturned(e, part === undefined, best, { ...early, plateDeltasG, deltaG }) ?? e;
+    if (!reversed && !containsItems(best.items, early.items)) return this.overturned(e, part === undefined, best, together) ?? e;
     // Charged early with a second shopper's hand at the plate, and more units came: they may
     // be that hand's, so the charge is taken back and both decided together, as two hands
     // (02 seed 101: one coffee can charged at -172.1 g, then -255.3 g more; one can each).
     if (!reversed && this.ctx.earlyCharges.get(e.residualOf)?.[0]?.secondHand === true) {
-      const again = this.overturned(e, part === undefined, best, { ...early, plateDeltasG, deltaG });
+      const again = this.overturned(e, part === undefined, best, together);
       if (again !== null) return again;
     }
     // The early event's share of each plate, scaled to what its items weigh.
