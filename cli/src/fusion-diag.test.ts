@@ -233,6 +233,37 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.cacc).toBe(1);
   }, 60_000);
 
+  it('04-same-shelf default seed and 202: two hands whose wrists were both seen over the plate are split at once', () => {
+    // Each such pair waited for the second shopper's walk-off, 1.6-2.5 s after the weight settled,
+    // and was then split the same way (two-hands.ts): the walk-off could not change it.
+    for (const seed of [undefined, 202]) {
+      const r = diagnoseFusion(at('04-same-shelf.yaml'), seed === undefined ? {} : { seed });
+      const splits = r.deltas.filter((d) => /@\d$/.test(d.eventId) && d.settleArrivalMs !== undefined);
+      expect(splits.length, `seed ${seed}`).toBeGreaterThanOrEqual(4);
+      for (const d of splits) expect(d.emittedAt - d.settleArrivalMs!, d.eventId).toBeLessThanOrEqual(100);
+      expect(r.cacc).toBe(1);
+    }
+  }, 60_000);
+
+  it('11-busy-hour seed 101: two shoppers at one plate, at once or one after the other, each get their own unit', () => {
+    const r = diagnoseFusion(at('11-busy-hour.yaml'), { seed: 101 });
+    const units = (customerId: string, sku: string): { want: number; got: number } => {
+      const s = r.sessions.find((x) => x.customerId === customerId)!;
+      const want = r.truth.sessions.find((x) => x.customerId === customerId)!.basket.find((b) => b.sku === sku)?.quantity ?? 0;
+      return { want, got: r.deltas.filter((d) => d.sessionId === s.sessionId && d.sku === sku).reduce((n, d) => n + d.quantityDelta, 0) };
+    };
+    // A cup noodle each at once. The second one's wrist was near the next plate's edge, and a
+    // hand over either plate weighed even (0.73): not counted as a hand, both went to the first.
+    // The next plate's weight never moved, so a hand there was less likely
+    // (association.ts QUIET_PLATE_ODDS): 0.84, one cup noodle each.
+    for (const id of ['sim-busy-hour-101-0016', 'sim-busy-hour-101-0017']) expect(units(id, 'cup-noodle'), id).toEqual({ want: 1, got: 1 });
+    // An onigiri each, 0.9 s apart: the second came as the residual of the first's early event
+    // and was weighed at the first one's reach (0.78 to the first shopper, review). Its window now
+    // starts when the plate moved on from the early level (shelf-events.ts emitRun).
+    for (const id of ['sim-busy-hour-101-0017', 'sim-busy-hour-101-0023']) expect(units(id, 'onigiri-salmon'), id).toEqual({ want: 1, got: 1 });
+    expect(r.reviews.filter((x) => x.skuCandidates[0]?.sku === 'onigiri-salmon')).toEqual([]);
+  }, 120_000);
+
   it('04-same-shelf seeds 1 and 101: early events of two hands are settled part by part', () => {
     // Seed 1: a coffee can beside four chocolate bars read -460.2 g early, unsplit (two coffee
     // cans), and waited for a second hand; its full window is split by facing again, so the can

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { associate, wristFactor } from './association.js';
+import { associate, wristEvidence, wristFactor } from './association.js';
 import { normalCdf } from './track-filter.js';
 import { mixIdentities, pushHistory, pushWrists, type Track } from './tracker.js';
 import { DEFAULT_TUNING } from './tuning.js';
@@ -138,6 +138,37 @@ describe('association: wrist height separates stacked shelves', () => {
     const f = wristFactor(t, [{ ...LOW, heightM: undefined }], T0, T0 + 800, WRISTS, [{ ...HIGH, heightM: undefined }]);
     expect(f).toBeGreaterThan(0.3);
     expect(f).toBeLessThan(0.7);
+  });
+});
+
+describe('association: a hand between two plates', () => {
+  const WRISTS = { sigmaM: 0.08, missRate: 0.3 };
+  const THIS = { x: 3, y: 2, widthM: 1, nx: 0, ny: -1 };
+  const NEXT = { x: 4, y: 2, widthM: 1, nx: 0, ny: -1 };
+  /** Standing in front of the two plates' shared edge, a wrist in the shelf near it. */
+  const reaching = (x: number): Track => {
+    const t = standing('t1', 'A', 3.5, 1.55);
+    for (let ts = T0 - 400; ts <= T0 + 800; ts += 100) pushWrists(t, ts, [{ x, y: 2.1 }, { x: 3.7, y: 1.55 }]);
+    return t;
+  };
+
+  it('is over the plate that moved rather than a quiet neighbour', () => {
+    // On the shared edge: as likely over either plate while both moved (someone else took from the
+    // next one); over the event's plate at 2:1 when the next one's weight stayed put.
+    const edge = reaching(3.5);
+    const bothMoved = wristEvidence(edge, [THIS], T0, T0 + 800, WRISTS, [NEXT]);
+    const nextQuiet = wristEvidence(edge, [THIS], T0, T0 + 800, WRISTS, [{ ...NEXT, quiet: true }]);
+    expect(bothMoved.reachedMoved).toBeCloseTo(0.5, 1);
+    expect(nextQuiet.reachedMoved).toBeGreaterThan(0.6);
+    expect(nextQuiet.reachedMoved).toBeLessThan(0.75);
+    // The association between candidates weighs every other plate alike.
+    expect(nextQuiet.reached).toBeCloseTo(bothMoved.reached!, 6);
+  });
+
+  it('a hand clearly over the quiet neighbour is still not a reach into the event\'s plate', () => {
+    // 15 cm into the next plate (a hand that came out empty): the quiet plate's odds are not zero.
+    const next = reaching(3.65);
+    expect(wristEvidence(next, [THIS], T0, T0 + 800, WRISTS, [{ ...NEXT, quiet: true }]).reachedMoved!).toBeLessThan(0.6);
   });
 });
 

@@ -19,6 +19,8 @@ export interface ShopperCandidate {
   plausible: number;
   /** See SessionCandidate.reached. */
   reached: number | null;
+  /** See SessionCandidate.reachedMoved. */
+  reachedMoved: number | null;
   /** Closest approach to the event's plates during the window, metres. */
   distM: number;
   x: number;
@@ -41,6 +43,11 @@ export interface SessionCandidate {
    * plates (0-1, the best of its people); null when no wrist of theirs was seen.
    */
   reached: number | null;
+  /**
+   * As `reached`, with plates whose weight did not move counted as less likely places
+   * for a hand (QUIET_PLATE_ODDS): whether this session was a second hand (two-hands.ts).
+   */
+  reachedMoved: number | null;
   /**
    * Present only on a session no track of its own put here: it stands in for another
    * session's track that may really be its person (Track.idMix). The same body, so
@@ -133,6 +140,8 @@ export interface WristPlate {
   ny?: number;
   /** Height of the shelf's surface above the floor, m (layout `heightM`). */
   heightM?: number;
+  /** As another plate: its weight did not move around the event (see QUIET_PLATE_ODDS). */
+  quiet?: boolean;
 }
 
 /** Wrist points from this long before the weight starts to change count: the hand goes in first. */
@@ -157,6 +166,20 @@ const WRIST_IDLE_HEIGHT_M = 0.85;
 const WRIST_FRAMES_MAX = 6;
 /** Frames that must agree on a reach: the evidence is the third-best frame. */
 const WRIST_FRAMES_AGREE = 3;
+/**
+ * Odds of a hand over a plate whose weight did not move then (against one that did),
+ * for `reachedMoved`: a reach takes or sets down something, so a wrist between the
+ * event's plate and a quiet neighbour is more likely over the event's. Counted as even,
+ * a hand 0.1 m inside the plate's edge (keypoint noise 0.08 m) scored 0.73, and the
+ * second of two shoppers each taking a cup noodle was not counted as a hand
+ * (11-busy-hour seed 101; 0.84 at 0.5). Not lower: a hand can hover, or come out empty;
+ * at 0.1 a shopper whose hand went into the next facing and came out with nothing
+ * scored 0.85 for the plate beside it. Only for second hands: in the association
+ * between candidates it raised bystanders' hands resting near the shelf (08 seed 9: a
+ * receiver standing by at 0.66 -> 0.76, and the giver's onigiri waited 1.6 s).
+ */
+const QUIET_PLATE_ODDS = 0.5;
+const LOG_QUIET_PLATE_ODDS = Math.log(QUIET_PLATE_ODDS);
 /** Least wrist factor: a pose model can be wrong in ways its miss rate does not describe. */
 const WRIST_FLOOR = 0.005;
 
@@ -204,33 +227,57 @@ export function wristFactor(t: Track, plates: readonly WristPlate[], startTs: nu
   return wristEvidence(t, plates, startTs, endTs, m, otherPlates).factor;
 }
 
-/** wristFactor, and `reached`: the chance the wrist was over the plates (null: no wrist seen). */
-export function wristEvidence(t: Track, plates: readonly WristPlate[], startTs: number, _endTs: number, m: WristModel, otherPlates: readonly WristPlate[] = []): { factor: number; reached: number | null } {
+/**
+ * wristFactor, and `reached`: the chance the wrist was over the plates (null: no wrist
+ * seen); `reachedMoved` the same with quiet other plates less likely (QUIET_PLATE_ODDS).
+ */
+export function wristEvidence(t: Track, plates: readonly WristPlate[], startTs: number, _endTs: number, m: WristModel, otherPlates: readonly WristPlate[] = []): WristEvidence {
   const vShelf = m.sigmaM * m.sigmaM + WRIST_ON_PLATE_SPREAD_M * WRIST_ON_PLATE_SPREAD_M;
   const vIdle = m.sigmaM * m.sigmaM + WRIST_IDLE_SPREAD_M * WRIST_IDLE_SPREAD_M;
   const frames = new Map<number, number>();
+  const framesMoved = new Map<number, number>();
   forWrists(t, startTs - WRIST_BEFORE_MS, startTs + WRIST_AFTER_MS, (ts, x, y, z) => {
     const body = positionAt(t, ts);
     if (body === null) return;
     let dThis = Infinity;
     for (const p of plates) dThis = Math.min(dThis, distToPlate(x, y, z, p, body));
-    let dOther = Infinity;
-    for (const p of otherPlates) dOther = Math.min(dOther, distToPlate(x, y, z, p, body));
+    let logOther = -Infinity;
+    let logMoved = -Infinity;
+    for (const p of otherPlates) {
+      const d = distToPlate(x, y, z, p, body);
+      logOther = Math.max(logOther, (-d * d) / (2 * vShelf));
+      logMoved = Math.max(logMoved, (-d * d) / (2 * vShelf) + (p.quiet === true ? LOG_QUIET_PLATE_ODDS : 0));
+    }
     const dims = Number.isNaN(z) ? 2 : 3;
     const dz = Number.isNaN(z) ? 0 : z - WRIST_IDLE_HEIGHT_M;
     const dIdle2 = (x - body.x) ** 2 + (y - body.y) ** 2 + dz * dz;
     const logIdle = -dIdle2 / (2 * vIdle) - (dims / 2) * Math.log(vIdle / vShelf);
-    const logOther = (-dOther * dOther) / (2 * vShelf);
-    const logLr = (-dThis * dThis) / (2 * vShelf) - logSumExp(logIdle, logOther);
-    frames.set(ts, Math.max(frames.get(ts) ?? -Infinity, logLr));
+    const logHere = (-dThis * dThis) / (2 * vShelf);
+    frames.set(ts, Math.max(frames.get(ts) ?? -Infinity, logHere - logSumExp(logIdle, logOther)));
+    framesMoved.set(ts, Math.max(framesMoved.get(ts) ?? -Infinity, logHere - logSumExp(logIdle, logMoved)));
   });
-  if (frames.size === 0) return { factor: 1, reached: null };
-  // A hand in a shelf stays there for several frames (about 11, 70 % of them seen);
-  // one or two stray keypoints of a hand at rest are not a reach.
+  if (frames.size === 0) return NO_WRIST;
+  const reached = agreedReach(frames);
+  return { factor: WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX)), reached, reachedMoved: agreedReach(framesMoved) };
+}
+
+export interface WristEvidence {
+  factor: number;
+  reached: number | null;
+  reachedMoved: number | null;
+}
+
+const NO_WRIST: WristEvidence = { factor: 1, reached: null, reachedMoved: null };
+
+/**
+ * A hand in a shelf stays there for several frames (about 11, 70 % of them seen); one
+ * or two stray keypoints of a hand at rest are not a reach: the third-best frame's
+ * log-likelihood ratio, as a probability.
+ */
+function agreedReach(frames: Map<number, number>): number {
   const byFrame = [...frames.values()].sort((a, b) => b - a);
   const evidence = byFrame[Math.min(WRIST_FRAMES_AGREE, byFrame.length) - 1]!;
-  const reached = 1 / (1 + Math.exp(-evidence));
-  return { factor: WRIST_FLOOR + (1 - WRIST_FLOOR) * Math.max(reached, m.missRate ** Math.min(frames.size, WRIST_FRAMES_MAX)), reached };
+  return 1 / (1 + Math.exp(-evidence));
 }
 
 /**
@@ -295,17 +342,17 @@ export function associate(
     // How plausible a picker this person is at all, whatever the distance: standing
     // still before the reach and walking off when a picker does.
     // A wrist seen over the plates (or seen only elsewhere) says more than any of that.
-    const wrist = wrists === null ? { factor: 1, reached: null } : wristEvidence(t, plates, startTs, endTs, wrists, otherPlates);
+    const wrist = wrists === null ? NO_WRIST : wristEvidence(t, plates, startTs, endTs, wrists, otherPlates);
     const body = stillFactor(t, hand, startTs) * leaveFactor(t, hand, startTs);
     const plausible = body * wrist.factor;
     // A wrist over the plate of someone walking past is an arm swinging by the shelf.
     const odds = body >= REACH_STANDING_MIN ? reachOdds(wrist.reached) : 1;
     const w = Math.exp((-dHand * dHand) / s2) * plausible * trackFactor(t, hand) * odds;
-    scored.push({ t, w, distM: dMin, plausible, odds, reached: wrist.reached, ...at });
+    scored.push({ t, w, distM: dMin, plausible, odds, reached: wrist.reached, reachedMoved: wrist.reachedMoved, ...at });
   }
   const total = scored.reduce((s, c) => s + c.w, 0);
   const out: ShopperCandidate[] = scored
-    .map((c) => ({ sessionId: c.t.sessionId, trackId: c.t.id, probability: total > 0 ? c.w / total : 0, distM: c.distM, x: c.x, y: c.y, ts: c.ts, plausible: c.plausible, reached: c.reached }))
+    .map((c) => ({ sessionId: c.t.sessionId, trackId: c.t.id, probability: total > 0 ? c.w / total : 0, distM: c.distM, x: c.x, y: c.y, ts: c.ts, plausible: c.plausible, reached: c.reached, reachedMoved: c.reachedMoved }))
     .sort((a, b) => b.probability - a.probability);
   const bySession = new Map<string, SessionCandidate>();
   for (const c of out) {
@@ -316,7 +363,8 @@ export function associate(
       e.probability += c.probability;
       e.plausible = Math.max(e.plausible, c.plausible);
       if (c.reached !== null) e.reached = Math.max(e.reached ?? 0, c.reached);
-    } else bySession.set(key, { sessionId: c.sessionId, probability: c.probability, plausible: c.plausible, reached: c.reached });
+      if (c.reachedMoved !== null) e.reachedMoved = Math.max(e.reachedMoved ?? 0, c.reachedMoved);
+    } else bySession.set(key, { sessionId: c.sessionId, probability: c.probability, plausible: c.plausible, reached: c.reached, reachedMoved: c.reachedMoved });
   }
   capBySeparation(bySession, scored, startTs, tuning, positionNoiseM);
   mixByIdentity(bySession, out, scored);
@@ -340,7 +388,7 @@ function mixByIdentity(bySession: Map<string, SessionCandidate>, out: readonly S
       own.probability -= moved;
       const other = bySession.get(sessionId);
       if (other) other.probability += moved;
-      else bySession.set(sessionId, { sessionId, probability: moved, plausible: c.plausible, reached: c.reached, viaDoubt: true });
+      else bySession.set(sessionId, { sessionId, probability: moved, plausible: c.plausible, reached: c.reached, reachedMoved: c.reachedMoved, viaDoubt: true });
     }
   }
 }
@@ -354,6 +402,7 @@ interface Scored {
   /** reachOdds of its wrist evidence. */
   odds: number;
   reached: number | null;
+  reachedMoved: number | null;
   x: number;
   y: number;
   ts: number;

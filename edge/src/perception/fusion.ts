@@ -50,6 +50,8 @@ export interface FusionContext {
   inference: ProductInference;
   hints: HintBuffer;
   plates: Map<string, WristPlate>;
+  /** Did this plate's weight move (or a hand press on it) at any moment in [from, to]? */
+  plateActive: (plateId: string, from: number, to: number) => boolean;
   /** The overhead cameras' pose models (wristModel of the layout), or null without them. */
   wrists: WristModel | null;
   /** Tracks lost or gone out, kept a little for late-settling events. */
@@ -114,6 +116,14 @@ const SPLIT_PROBABILITY_MIN = 0.5;
 const SMALL_CHANGE_FRACTION = 0.5;
 /** ... where "lightest" is at most this: an unexplained 50 g always goes to a human. */
 const SMALL_CHANGE_CAP_G = 100;
+/**
+ * Another plate counts as active for an event's wrists if its weight moved from this
+ * long before the event's start until this long after: the wrists are weighed from
+ * 0.5 s before the start to 1.5 s after, and a hand is in the shelf a moment before
+ * its plate moves.
+ */
+const OTHER_PLATE_BEFORE_MS = 1500;
+const OTHER_PLATE_AFTER_MS = 2500;
 
 export function fuseEvent(ctx: FusionContext, e: ShelfEvent): void {
   for (const part of splitByFacing(ctx, e)) {
@@ -164,7 +174,8 @@ export function splitByFacing(ctx: FusionContext, e: ShelfEvent): ShelfEvent[] {
 function fuseOne(ctx: FusionContext, e: ShelfEvent, mayDefer: boolean): boolean {
   const { tuning } = ctx;
   const plateXY = e.plateIds.map((id) => ctx.plates.get(id)).filter((p): p is WristPlate => p !== undefined);
-  const otherPlates = [...ctx.plates].filter(([id]) => !e.plateIds.includes(id)).map(([, p]) => p);
+  // Another plate is a likely place for a hand only if its weight moved about then.
+  const otherPlates = [...ctx.plates].filter(([id]) => !e.plateIds.includes(id)).map(([id, p]) => (ctx.plateActive(id, e.startTs - OTHER_PLATE_BEFORE_MS, e.startTs + OTHER_PLATE_AFTER_MS) ? p : { ...p, quiet: true }));
   const candidates = [...ctx.tracker.tracks(), ...ctx.retired.map((r) => r.track)];
   const assocAmong = (tracks: Track[]): AssociationResult =>
     associate(plateXY, e.startTs, e.endTs, tracks, ctx.layout.reachM, tuning, (t, hand) => oneReachFactor(ctx, t, hand, e), positionNoiseM(ctx.layout), ctx.wrists, otherPlates);

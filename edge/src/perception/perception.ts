@@ -125,10 +125,15 @@ export class StorePerception implements Perception {
     };
     const tracker = new Tracker(tuning, layout.cameras, layout.gondolas);
     const plates = new Map<string, WristPlate>();
+    const detectorOf = new Map<string, ShelfEventDetector>();
     for (const g of layout.gondolas) {
       for (const sh of g.shelves) {
-        this.detectors.set(sh.loadCell.deviceId, new ShelfEventDetector(sh, tuning, (e) => this.unambiguous(e)));
-        for (const p of sh.plates) plates.set(p.id, { x: p.x, y: p.y, widthM: p.widthM, ...faceNormal(g, p), ...(sh.heightM !== undefined ? { heightM: sh.heightM } : {}) });
+        const det = new ShelfEventDetector(sh, tuning, (e) => this.unambiguous(e));
+        this.detectors.set(sh.loadCell.deviceId, det);
+        for (const p of sh.plates) {
+          plates.set(p.id, { x: p.x, y: p.y, widthM: p.widthM, ...faceNormal(g, p), ...(sh.heightM !== undefined ? { heightM: sh.heightM } : {}) });
+          detectorOf.set(p.id, det);
+        }
       }
     }
     this.ctx = {
@@ -141,6 +146,7 @@ export class StorePerception implements Perception {
       inference: new ProductInference(layout, tuning),
       hints: new HintBuffer(tuning.hintsMax, layout.cameras),
       plates,
+      plateActive: (id, from, to) => detectorOf.get(id)?.plateActiveDuring(id, from, to) ?? false,
       wrists: wristModel(layout),
       retired: [],
       carts: new Map(),

@@ -46,6 +46,9 @@ export class ShelfPlates {
   readonly status: Uint8Array;
   /** First time the plate left its baseline in the current activity. */
   readonly activeStartTs: Float64Array;
+  /** The plate's last finished activity: from its activeStartTs to when it went idle again (NaN: none yet). */
+  readonly lastActiveFrom: Float64Array;
+  readonly lastActiveTo: Float64Array;
   /** Time at which the plate became stable after its activity. */
   readonly settledTs: Float64Array;
   /** Level a settled plate rests at; departures are measured from it, not from the baseline. */
@@ -72,6 +75,8 @@ export class ShelfPlates {
   readonly provisional: Uint8Array;
   /** How far the full window may move from a provisional level and still confirm it, grams. */
   readonly provisionalToleranceG: Float64Array;
+  /** When a plate decided early first moved beyond that allowance: a new change began (NaN: not yet). */
+  readonly movedOnTs: Float64Array;
   /**
    * Lowest reading since the plate last left idle, grams. A rise after a dip below
    * the baseline is a hand pressing on a plate it has just taken from, not a put-back.
@@ -97,6 +102,8 @@ export class ShelfPlates {
     this.baseline = new Float64Array(count);
     this.status = new Uint8Array(count);
     this.activeStartTs = new Float64Array(count);
+    this.lastActiveFrom = new Float64Array(count).fill(NaN);
+    this.lastActiveTo = new Float64Array(count).fill(NaN);
     this.settledTs = new Float64Array(count);
     this.settledLevel = new Float64Array(count);
     this.lastTs = new Float64Array(count);
@@ -107,6 +114,7 @@ export class ShelfPlates {
     this.lastValue = new Float64Array(count).fill(NaN);
     this.provisional = new Uint8Array(count);
     this.provisionalToleranceG = new Float64Array(count);
+    this.movedOnTs = new Float64Array(count).fill(NaN);
     this.calmSince = new Float64Array(count).fill(NaN);
     this.lowSinceActive = new Float64Array(count);
   }
@@ -175,6 +183,7 @@ export class ShelfPlates {
     this.baseline[i] = level;
     this.provisional[i] = 1;
     this.provisionalToleranceG[i] = toleranceG;
+    this.movedOnTs[i] = NaN;
     this.settledTs[i] = ts;
   }
 
@@ -230,9 +239,27 @@ export class ShelfPlates {
     this.keepBaseline[i] = 1;
   }
 
+  /**
+   * Was the plate away from idle (an item lifted or set down, a hand pressing) at any
+   * moment in [from, to]? Its current activity and the last finished one count.
+   */
+  activeDuring(i: number, from: number, to: number): boolean {
+    if (this.status[i] !== PLATE_IDLE && this.activeStartTs[i]! <= to) return true;
+    return this.lastActiveFrom[i]! <= to && this.lastActiveTo[i]! >= from;
+  }
+
+  /** Plate i goes idle again at ts after an activity. */
+  private toIdle(i: number, ts: number): void {
+    this.busy--;
+    this.status[i] = PLATE_IDLE;
+    this.provisional[i] = 0;
+    this.lastActiveFrom[i] = this.activeStartTs[i]!;
+    this.lastActiveTo[i] = ts;
+  }
+
   /** Accept the current level as the new baseline and return the plate to idle. */
   rezero(i: number): void {
-    if (this.status[i] !== PLATE_IDLE) this.busy--;
+    if (this.status[i] !== PLATE_IDLE) this.toIdle(i, this.lastTs[i]!);
     this.provisional[i] = 0;
     this.status[i] = PLATE_IDLE;
     const m = this.mean(i);
@@ -304,7 +331,10 @@ export class ShelfPlates {
     if (st !== PLATE_IDLE && grams < this.lowSinceActive[i]!) this.lowSinceActive[i] = grams;
     // A hand again on a plate decided early, beyond the swing the decision allowed for: what
     // it does is a new change, however small, not the early level's confirmation.
-    if (this.provisional[i] === 1 && Math.abs(grams - this.baseline[i]!) > th.departG * this.noiseScale(i) + this.provisionalToleranceG[i]!) this.provisionalToleranceG[i] = 0;
+    if (this.provisional[i] === 1 && Math.abs(grams - this.baseline[i]!) > th.departG * this.noiseScale(i) + this.provisionalToleranceG[i]!) {
+      this.provisionalToleranceG[i] = 0;
+      if (Number.isNaN(this.movedOnTs[i]!)) this.movedOnTs[i] = ts;
+    }
     const ref = st === PLATE_SETTLED ? this.settledLevel[i]! : this.baseline[i]!;
     if (st !== PLATE_ACTIVE && Math.abs(grams - ref) > th.departG * this.noiseScale(i)) {
       if (st === PLATE_IDLE) this.busy++;
@@ -345,9 +375,7 @@ export class ShelfPlates {
         this.settledLevel[i] = this.mean(i);
       } else {
         // A touch, or an early decision confirmed: nothing moved. Keep the baseline (drift tracking absorbs the rest).
-        this.status[i] = PLATE_IDLE;
-        this.provisional[i] = 0;
-        this.busy--;
+        this.toIdle(i, ts);
       }
     } else if (st === PLATE_IDLE) {
       const gain = Math.min(1, th.driftGain * (IDLE_CHECK_MASK + 1));

@@ -74,6 +74,24 @@ describe('ShelfEventDetector', () => {
     expect(Math.abs(ev[1]!.deltaG - 95)).toBeLessThan(2);
   });
 
+  it('tells which plates moved when: the plate picked from, not its quiet neighbours', () => {
+    const prng = new Prng(7);
+    const series = shelf.plates.map((_, i) => plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: 1, steps: i === 2 ? [{ at: WARM + 120, deltaG: -105, handSamples: 36, oscillationG: 25 }] : [] }));
+    const det = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    const out: ShelfEvent[] = [];
+    for (const m of weightMessages(shelf, 1_000_000, series)) det.ingest(m, out);
+    expect(out).toHaveLength(1);
+    const { startTs, endTs } = out[0]!;
+    const picked = shelf.plates[2]!.id;
+    expect(det.plateActiveDuring(picked, startTs - 100, startTs + 100)).toBe(true);
+    expect(det.plateActiveDuring(picked, endTs - 100, endTs)).toBe(true);
+    // Before the reach and well after the plate went idle again: quiet.
+    expect(det.plateActiveDuring(picked, 1_000_000, startTs - 500)).toBe(false);
+    expect(det.plateActiveDuring(picked, endTs + 3000, endTs + 4000)).toBe(false);
+    for (const i of [0, 1, 3]) expect(det.plateActiveDuring(shelf.plates[i]!.id, startTs - 1000, endTs + 1000), `plate ${i}`).toBe(false);
+    expect(det.plateActiveDuring('not-here', startTs, endTs)).toBe(false);
+  });
+
   it('ignores a touch that leaves the weight unchanged', () => {
     expect(run(23, { 3: [{ at: 100, deltaG: 0, handSamples: 40 }] })).toEqual([]);
   });

@@ -151,6 +151,12 @@ export class ShelfEventDetector {
     return this.settledEarly.size > 0;
   }
 
+  /** Was this plate of the shelf active at any moment in [from, to]? (ShelfPlates.activeDuring; false for a plate not here.) */
+  plateActiveDuring(plateId: string, from: number, to: number): boolean {
+    const i = this.plateIndex.get(plateId);
+    return i !== undefined && this.plates.activeDuring(i, from, to);
+  }
+
   /** Indices of plates with an event in progress (for settle()). */
   busyPlateIds(): string[] {
     const ids: string[] = [];
@@ -246,6 +252,10 @@ export class ShelfEventDetector {
       const early = group.find((i) => p.provisional[i] === 1 && this.earlyOf[i] !== null);
       if (early !== undefined) {
         e.residualOf = this.earlyOf[early]!;
+        // It began when its plates moved on from the early level, not when the early event
+        // began: whoever reached in then is who to look for (11 seed 101: a second shopper's
+        // onigiri 0.9 s after the first's, from the same plate, was weighed at the first one's reach).
+        e.startTs = Math.min(...group.map((i) => (p.provisional[i] === 1 && !Number.isNaN(p.movedOnTs[i]!) ? p.movedOnTs[i]! : p.activeStartTs[i]!)));
         // The residual carries what the full window found beyond the early level.
         for (const i of group) this.earlyLevel[i] = NaN;
       }

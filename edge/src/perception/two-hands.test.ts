@@ -78,12 +78,22 @@ describe('two hands at one plate', () => {
 
 describe('two hands seen by a pose camera', () => {
   const best = { items: [{ sku: 'sku-003', count: 2 }], probability: 0.99 };
-  const session = (sessionId: string, plausible: number, reached: number | null) => ({ sessionId, probability: 0.5, plausible, reached });
-  const track = (sessionId: string, distM: number) => ({ sessionId, trackId: `t-${sessionId}`, probability: 0.5, plausible: 1, reached: null, distM, x: 0, y: 0, ts: 0 });
+  const session = (sessionId: string, plausible: number, reached: number | null, reachedMoved = reached) => ({ sessionId, probability: 0.5, plausible, reached, reachedMoved });
+  const track = (sessionId: string, distM: number) => ({ sessionId, trackId: `t-${sessionId}`, probability: 0.5, plausible: 1, reached: null, reachedMoved: null, distM, x: 0, y: 0, ts: 0 });
 
   it('both wrists over the plate: one unit each, even when one shopper stayed on', () => {
     const r = twoHands({ sessions: [session('A', 1, 0.97), session('B', 0.15, 0.95)], tracks: [track('A', 0.5), track('B', 0.6)] }, best, false, false);
     expect(r).toEqual({ kind: 'split', sessionIds: ['A', 'B'], sku: 'sku-003', confidence: expect.closeTo(0.99 * 0.95, 6) });
+  });
+
+  it('both wrists over the plate: split at once, without waiting for a walk-off that could not change it', () => {
+    // 04-same-shelf seed 101: two gums, wrists at 1.0 and 0.95, the second shopper's body not yet
+    // known as a picker (0.47): it waited 2 s for the walk-off, then split the same way.
+    const sessions = [session('A', 0.5, 1), session('B', 0.47, 0.95)];
+    const tracks = [track('A', 0.39), track('B', 0.6)];
+    expect(twoHands({ sessions, tracks }, best, false, true)).toMatchObject({ kind: 'split', sessionIds: ['A', 'B'] });
+    // Without the wrists it still waits.
+    expect(twoHands({ sessions: sessions.map((x) => ({ ...x, reached: null, reachedMoved: null })), tracks }, best, false, true)).toEqual({ kind: 'wait' });
   });
 
   it('a second wrist at 0.8 or more is a second hand; one at about 0.5 (a neighbour at the next plate) is not', () => {

@@ -78,17 +78,21 @@ export function twoHands(assoc: AssociationResult, best: Hypothesis | undefined,
   if (putBack || !best || best.items.length !== 1 || best.items[0]!.count < 2) return { kind: 'one' };
   // A session that is here only as another track's possible identity is that track's body, not another hand.
   const sessions = assoc.sessions.filter((s) => s.viaDoubt !== true);
-  const near = (s: SessionCandidate): boolean => s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M;
-  if (mayDefer && sessions.filter((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN).length >= 2) {
-    if (sessions.some((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN && s.plausible < HAND_PLAUSIBLE_MIN)) return { kind: 'wait' };
-  }
   const item = best.items[0]!;
-  // A pose camera saw exactly two sessions' wrists over the plate, and the others' elsewhere: one unit each.
-  const reachedIn = sessions.filter((s) => s.sessionId !== null && (s.reached ?? 0) >= WRIST_REACHED_MIN);
+  // A pose camera saw exactly two sessions' wrists over the plate, and the others' elsewhere: one unit
+  // each. How they walk off then says nothing more, so this does not wait for it (04 seed 101: two
+  // gums, both wrists seen over the plate at 0.95 or more, waited 2 s for the second shopper's walk-off).
+  // Over the plate counts plates whose weight stayed put as less likely places for a hand
+  // (SessionCandidate.reachedMoved): a second hand near a quiet neighbour's edge is this plate's.
+  const reachedIn = sessions.filter((s) => s.sessionId !== null && (s.reachedMoved ?? 0) >= WRIST_REACHED_MIN);
   const others = sessions.filter((s) => !reachedIn.includes(s));
   if (item.count === 2 && reachedIn.length === 2 && others.every((s) => s.reached !== null && s.reached <= WRIST_NOT_REACHED_MAX)) {
     const [a, b] = reachedIn as [SessionCandidate, SessionCandidate];
-    return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.reached!, b.reached!) };
+    return { kind: 'split', sessionIds: [a.sessionId!, b.sessionId!], sku: item.sku, confidence: best.probability * Math.min(a.reachedMoved!, b.reachedMoved!) };
+  }
+  const near = (s: SessionCandidate): boolean => s.sessionId !== null && nearestM(assoc, s.sessionId) <= HANDS_NEAR_M;
+  if (mayDefer && sessions.filter((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN).length >= 2) {
+    if (sessions.some((s) => near(s) && s.plausible >= HAND_UNDECIDED_MIN && s.plausible < HAND_PLAUSIBLE_MIN)) return { kind: 'wait' };
   }
   const hands = possibleHands(assoc);
   if (hands.length < 2) return { kind: 'one' };
