@@ -13,6 +13,9 @@
  * published QoS 1 here (the simulator sends readings at QoS 0): Mosquitto keeps
  * only QoS 1 for an offline persistent session, and this test is about what the
  * edge persists, not about what a QoS 0 device loses while the edge is down.
+ * The broker is a private Mosquitto with deploy/'s bounds (testing/mosquitto.ts):
+ * the shared one's default queue of 1000 messages overflowed when a restart took
+ * eight seconds on a loaded CI machine, and the broker dropped a pick's readings.
  *
  * What it found, now fixed: plate levels were not checkpointed (a pick in progress
  * at the kill was lost); crossings-in and admissions were not in the checkpoint
@@ -28,10 +31,10 @@ import mqtt from 'mqtt';
 import { topicFor, type Receipt } from '@tebura/contract';
 import { DECISION_WAIT_MS_DEFAULT, generateTraffic, loadScenario, loadStore, population, type GroundTruth, type OutMsg, type Scenario } from '@tebura/sim';
 import { EdgeProcess } from '@tebura/edge/testing/edge-process';
+import { startPrivateMosquitto } from '@tebura/edge/testing/mosquitto';
 import { testIssuer, type TestIssuer } from '@tebura/edge/testing/tokens';
 import { DEFAULT_STORE, SCENARIO_DIR } from './paths.js';
 
-const BROKER = process.env['TEBURA_TEST_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883';
 const SEED = 7;
 /** Simulated seconds per wall second: fast, yet the edge's wall-clock exit wait (500 ms) still spans seconds of shelf data. */
 const SPEED = 8;
@@ -93,7 +96,7 @@ interface RunResult {
   notClosed: number;
 }
 
-async function runStore(t: Traffic, issuer: TestIssuer, killAfter: readonly number[]): Promise<RunResult> {
+async function runStore(broker: string, t: Traffic, issuer: TestIssuer, killAfter: readonly number[]): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tebura-k9s-'));
   const dbPath = join(dir, 'edge.db');
   const cfgPath = join(dir, 'edge.json');
@@ -101,12 +104,12 @@ async function runStore(t: Traffic, issuer: TestIssuer, killAfter: readonly numb
   // Tracks move between cart writes: the periodic checkpoint keeps their positions, once
   // a second of store time as with the default bound at 1x (it is wall-clock).
   writeFileSync(cfgPath, JSON.stringify({
-    storeId: t.storeId, mqttUrl: BROKER, dbPath, layout: { ...layout, id: t.storeId }, entryKeys: issuer.jwks, console: { enabled: false },
+    storeId: t.storeId, mqttUrl: broker, dbPath, layout: { ...layout, id: t.storeId }, entryKeys: issuer.jwks, console: { enabled: false },
     bounds: { snapshotIntervalMs: Math.round(SNAPSHOT_INTERVAL_STORE_MS / SPEED) },
   }));
   const edge = new EdgeProcess(cfgPath, { perception: 'real' });
   await edge.start();
-  const pub = await mqtt.connectAsync(BROKER, { clientId: `k9s-pub-${t.storeId}`, protocolVersion: 4 });
+  const pub = await mqtt.connectAsync(broker, { clientId: `k9s-pub-${t.storeId}`, protocolVersion: 4 });
   // A gate opens only on its decision: the stream's crossing-in (sent gateResponseMs
   // after the request) must not reach the edge before the decision left it.
   const decided = new Set<string>();
@@ -124,8 +127,8 @@ async function runStore(t: Traffic, issuer: TestIssuer, killAfter: readonly numb
   try {
     for (const [i, m] of t.msgs.entries()) {
       // While the edge is down the store runs at 1x: the broker queues for an offline
-      // session what a real store would send during a restart (Mosquitto's default
-      // max_queued_messages is 1000, deploy/ sets 10 000; 8x overflowed the default).
+      // session what a real store would send during a restart (deploy/ lets it keep 10 000
+      // messages, 80 s of this store at 1x; 8x overflowed Mosquitto's default 1000).
       const due = wallAt + (m.t - tAt) / (down ? 1 : SPEED);
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       wallAt = Math.max(due, Date.now() - MAX_LAG_MS);
@@ -194,9 +197,18 @@ function baskets(rs: readonly Receipt[]): { customerId: string; lines: { sku: st
 export async function kill9Drill(kills: readonly number[] = [0, 1, 2]): Promise<{ problems: string[]; plain: RunResult; killed: RunResult }> {
   const issuer = await testIssuer();
   const startMs = Date.now();
-  const plain = await runStore(await traffic(issuer, startMs), issuer, []);
-  const t = await traffic(issuer, startMs);
-  const killed = await runStore(t, issuer, killPoints(t).filter((_, i) => kills.includes(i)));
+  // The deployment's broker bounds, not the shared broker's defaults (see testing/mosquitto.ts).
+  const broker = await startPrivateMosquitto();
+  let plain: RunResult;
+  let killed: RunResult;
+  let t: Traffic;
+  try {
+    plain = await runStore(broker.url, await traffic(issuer, startMs), issuer, []);
+    t = await traffic(issuer, startMs);
+    killed = await runStore(broker.url, t, issuer, killPoints(t).filter((_, i) => kills.includes(i)));
+  } finally {
+    await broker.stop();
+  }
   const problems: string[] = [];
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
   if (plain.notClosed + killed.notClosed > 0) problems.push(`sessions not closed: uninterrupted ${plain.notClosed}, killed ${killed.notClosed}`);
