@@ -221,9 +221,13 @@ export class ShelfPlates {
     return this.mean(i) - this.baseline[i]!;
   }
 
-  /** Past warm-up, with a baseline: its level is worth a checkpoint. */
+  /**
+   * Past warm-up, with a baseline: its level is worth a checkpoint. A restored level
+   * counts before its first full window: a checkpoint taken then (a second kill soon
+   * after a restart) without it had the next restart learn a pick as the level.
+   */
   isWarm(i: number): boolean {
-    return this.hasOffset[i] === 2 && this.warmLeft[i] === 0;
+    return this.warmLeft[i] === 0 && (this.hasOffset[i] === 2 || this.keepBaseline[i] === 1);
   }
 
   /**

@@ -36,6 +36,24 @@ describe('plate levels across a restart', () => {
     expect(events[0]!.deltaG).toBeCloseTo(-300, -1);
   });
 
+  // CI's kill -9 drill lost an onigiri this way: killed again a moment after a restart, before
+  // the plates had a full window, the checkpoint then held no levels, and the pick made while
+  // down was learnt as the level by the third process.
+  it('a checkpoint taken before the restored plates fill a window still holds their levels', () => {
+    const first = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    feed(first, 1, T0, 300);
+    const second = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    restorePlateLevels([second], JSON.parse(JSON.stringify(takePlateLevels([first]))));
+    // One packet: fewer samples than a window.
+    expect(feed(second, 3, T0 + 5_000, shelf.loadCell.samplesPerMsg)).toEqual([]);
+    const levels = takePlateLevels([second]);
+    expect(levels.map((l) => l[0])).toEqual(shelf.plates.map((p) => p.id));
+    const third = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    restorePlateLevels([third], JSON.parse(JSON.stringify(levels)));
+    const events = feed(third, 2, T0 + 10_000, 240, 0);
+    expect(events.map((e) => [e.plateIds, Math.round(e.deltaG / 10) * 10])).toEqual([[[shelf.plates[1]!.id], -300]]);
+  });
+
   it('without them the change is learnt as the level during warm-up and lost', () => {
     const fresh = new ShelfEventDetector(shelf, DEFAULT_TUNING);
     expect(feed(fresh, 2, T0 + 10_000, 240, 0)).toEqual([]);
