@@ -144,6 +144,7 @@ class EdgeRuntime {
         const n0 = totalChanges.get();
         fn();
         if (totalChanges.get() !== n0) sessions.saveSnapshot();
+        else sessions.markUnsaved();
       });
     return new Ingest(cfg.storeId, cfg.bounds, this.clock, this.metrics, this.log, {
       weight: (m) => feed(() => perception.onWeight(m)),
@@ -217,6 +218,7 @@ class EdgeRuntime {
     this.client = await connectEdgeMqtt({
       url: cfg.mqttUrl, clientId: cfg.mqttClientId ?? this.edgeDeviceId, storeId: cfg.storeId, edgeDeviceId: this.edgeDeviceId, bootId: this.bootId,
       now: () => clock.now(), log, connectTimeoutMs: MQTT_CONNECT_WAIT_MS, onMessage: (t, p) => this.ingest.onMessage(t, p),
+      beforeAck: () => this.sessions.saveIfUnsaved(),
     });
     // Exits interrupted by a crash close after the broker's backlog (what arrived while
     // down) has had one settle timeout to reach perception: a last pick may be in it.

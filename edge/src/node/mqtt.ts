@@ -17,6 +17,11 @@ export interface EdgeMqttOptions {
   log: Logger;
   connectTimeoutMs: number;
   onMessage(topic: string, payload: Buffer): void;
+  /**
+   * Runs after onMessage, before a QoS 1 message is acknowledged (the broker will not
+   * send an acknowledged message again): the node checkpoints what it did there.
+   */
+  beforeAck(): void;
 }
 
 /** Broker reconnect interval: MQTT.js retries forever at this period. */
@@ -39,6 +44,18 @@ export async function connectEdgeMqtt(o: EdgeMqttOptions): Promise<MqttClient> {
     will: { topic: stateTopic, payload: Buffer.from(stateMsg(o, 'offline')), qos: 1, retain: true },
   });
   client.on('message', (topic, payload) => o.onMessage(topic, payload));
+  // MQTT.js sends PUBACK when this calls back; the 'message' handler above has run by then.
+  client.handleMessage = (packet, done) => {
+    if (packet.qos > 0) {
+      try {
+        o.beforeAck();
+      } catch (err) {
+        // Not acknowledging would stall every later message; the node logs and counts this.
+        o.log.error({ err }, 'checkpoint before acknowledging a message failed');
+      }
+    }
+    done();
+  };
   client.on('error', (err) => o.log.warn({ err: err.message }, 'mqtt error'));
   client.on('offline', () => o.log.warn('mqtt offline; reconnecting'));
   const subscribed = new Promise<void>((resolve) => {

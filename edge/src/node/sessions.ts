@@ -141,11 +141,24 @@ export class Sessions {
   /** Ingest's per-device watermarks, saved with the perception snapshot (set by the node). */
   seqState: () => unknown = () => [];
 
+  /** Perception moved on since the last checkpoint (a message changed its memory, not the database). */
+  private unsaved = false;
+
   /** One checkpoint: perception state and the message positions it reflects. */
   saveSnapshot(): void {
     if (this.perception === null) return;
     const cp: Checkpoint = { v: 2, perception: this.perception.snapshot(), seqs: this.seqState() };
     this.d.repo.saveSnapshot(cp, this.d.clock.now());
+    this.unsaved = false;
+  }
+
+  markUnsaved(): void {
+    this.unsaved = true;
+  }
+
+  /** Before a QoS 1 message is acknowledged: what it did must survive a kill -9, as the broker will not send it again. */
+  saveIfUnsaved(): void {
+    if (this.unsaved) this.saveSnapshot();
   }
 
   /**
