@@ -20,6 +20,8 @@ export const GatewayConfig = Type.Object(
         baudRate: Type.Integer({ minimum: 1200, maximum: 4_000_000, default: 115_200 }),
         reopenDelayMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
         reopenAttemptsMax: Type.Integer({ minimum: 0, maximum: 100_000, default: 600 }),
+        /** An open port silent this long is dead (the controller streams without pause) and is reopened. */
+        silenceMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 2000 }),
       },
       { additionalProperties: false },
     ),

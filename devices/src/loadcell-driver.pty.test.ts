@@ -44,7 +44,7 @@ async function ptyPair(): Promise<{ dev: string; ctl: string; socat: ChildProces
 describe('LoadCellDriver on a pseudo terminal', () => {
   it('reads frames written in pieces through a real tty, then reports a fault when the tty goes away', async () => {
     const { dev, ctl, socat } = await ptyPair();
-    const driver = new LoadCellDriver({ path: dev, baudRate: 115200, profile, reopenDelayMs: 50, reopenAttemptsMax: 2, openPort: await systemPortFactory(), now: () => 0 });
+    const driver = new LoadCellDriver({ path: dev, baudRate: 115200, profile, reopenDelayMs: 50, reopenAttemptsMax: 2, silenceMs: 500, openPort: await systemPortFactory(), now: () => 0 });
     cleanups.push(() => driver.stop());
     const samples: LoadCellSample[] = [];
     driver.on('sample', (s) => samples.push(s));
@@ -63,6 +63,8 @@ describe('LoadCellDriver on a pseudo terminal', () => {
     expect(driver.counters()).toMatchObject({ framesOk: 50, framesBadCrc: 0, bytesSkipped: 0 });
 
     // socat exits and removes its links: the tty is gone, reopening fails, the driver gives up once.
+    // The port may close (EIO) or, as CI saw once in eight loaded runs, stay open and silent:
+    // silenceMs closes it then, or this waited for the test's timeout.
     const fault = once(driver, 'fault');
     socat.kill();
     const [err] = (await fault) as [Error];

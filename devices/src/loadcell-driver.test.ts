@@ -17,7 +17,7 @@ const profile = Value.Default(DeviceProfile, {
   plates: [{ plateId: 'p1', channel: 0 }, { plateId: 'p2', channel: 1, maxG: 1000 }],
 }) as DeviceProfile;
 
-function rig(reopenAttemptsMax = 3) {
+function rig(reopenAttemptsMax = 3, silenceMs?: number) {
   const path = `/dev/ttyMOCK-${randomUUID()}`;
   MockBinding.createPort(path, { echo: false, record: false });
   const ports: SerialPortMock[] = [];
@@ -27,7 +27,7 @@ function rig(reopenAttemptsMax = 3) {
     return p;
   };
   let t = 1_000;
-  const driver = new LoadCellDriver({ path, baudRate: 115200, profile, reopenDelayMs: 20, reopenAttemptsMax, openPort, now: () => t++ });
+  const driver = new LoadCellDriver({ path, baudRate: 115200, profile, reopenDelayMs: 20, reopenAttemptsMax, openPort, now: () => t++, ...(silenceMs !== undefined ? { silenceMs } : {}) });
   const samples: LoadCellSample[] = [];
   driver.on('sample', (s) => samples.push(s));
   const emit = (b: Buffer): void => ports.at(-1)?.port?.emitData(b);
@@ -101,6 +101,25 @@ describe('LoadCellDriver on a mock serial port', () => {
     await until(() => r.samples.length === 1);
     expect(r.samples[0]?.counter).toBe(6);
     expect(r.driver.counters()).toMatchObject({ reopens: 1, framesTruncated: 1, framesOk: 1 });
+  });
+
+  it('reopens a port that stays open but silent for silenceMs, and not one that keeps talking', async () => {
+    const r = rig(3, 150);
+    drivers.push(r.driver);
+    await r.driver.start();
+    // Talking every 50 ms for 400 ms: never silent for 150 ms.
+    for (let c = 1; c <= 8; c++) {
+      r.emit(encodeSampleFrame({ counter: c, readings: [100, 200] }));
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(r.driver.counters()).toMatchObject({ silences: 0, reopens: 0 });
+    expect(r.ports).toHaveLength(1);
+    // Then nothing, and no close either (a tty whose far end went).
+    await until(() => r.ports.length === 2 && r.ports[1]?.isOpen === true);
+    expect(r.ports[0]?.isOpen).toBe(false);
+    r.emit(encodeSampleFrame({ counter: 9, readings: [300, 400] }));
+    await until(() => r.samples.length === 9);
+    expect(r.driver.counters()).toMatchObject({ silences: 1, reopens: 1 });
   });
 
   it("emits 'fault' once after reopenAttemptsMax failed reopens, then stays quiet", async () => {

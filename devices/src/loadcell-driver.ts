@@ -2,7 +2,10 @@
  * LoadCellDriver: a shelf controller on a serial port -> converted samples.
  * Bytes go through FrameParser, SAMPLE frames are decoded, and raw readings become
  * grams through the device profile. An unexpected close (cable pulled, USB reset)
- * is retried every `reopenDelayMs`, at most `reopenAttemptsMax` times in a row.
+ * is retried every `reopenDelayMs`, at most `reopenAttemptsMax` times in a row. So is
+ * a port that stays open and silent for `silenceMs`: a controller streams without
+ * pause, and a tty whose far end went can stay open without ever closing (CI saw a
+ * pseudo terminal outlive its socat).
  */
 import { Driver, type PortFactory, type SerialPortLike } from './driver.js';
 import { decodeSamplePayload, MessageType, type Frame } from './frame.js';
@@ -28,10 +31,15 @@ export interface LoadCellDriverOptions {
   reopenDelayMs: number;
   /** Consecutive failed reopens before the driver gives up and emits 'fault'. */
   reopenAttemptsMax: number;
+  /** No byte for this long on an open port: it is dead and is reopened (default SILENCE_MS_DEFAULT). */
+  silenceMs?: number;
   openPort: PortFactory;
   now: () => number;
   log?: Logger;
 }
+
+/** A shelf controller sends tens of frames a second: two seconds without a byte is a dead port. */
+export const SILENCE_MS_DEFAULT = 2000;
 
 export interface LoadCellDriverCounters extends FrameParserCounters {
   samples: number;
@@ -39,6 +47,8 @@ export interface LoadCellDriverCounters extends FrameParserCounters {
   framesBadPayload: number;
   readingsDropped: DropCounters;
   reopens: number;
+  /** Open ports closed for silence (see silenceMs). */
+  silences: number;
   listenerErrors: number;
 }
 
@@ -50,12 +60,14 @@ export interface LoadCellDriverEvents {
 export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
   private readonly o: LoadCellDriverOptions;
   private readonly log: Logger;
-  private readonly own = { samples: 0, framesUnknownType: 0, framesBadPayload: 0, reopens: 0, listenerErrors: 0 };
+  private readonly own = { samples: 0, framesUnknownType: 0, framesBadPayload: 0, reopens: 0, silences: 0, listenerErrors: 0 };
   private readonly drops: DropCounters = { fault: 0, nan: 0, range: 0, missing: 0 };
   private parser: FrameParser | null = null;
   private port: SerialPortLike | null = null;
   private reopenTimer: NodeJS.Timeout | null = null;
   private reopenAttempts = 0;
+  /** Armed while a port is open; every chunk of bytes pushes it back. */
+  private silenceTimer: NodeJS.Timeout | null = null;
   private running = false;
 
   constructor(o: LoadCellDriverOptions) {
@@ -80,6 +92,7 @@ export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
     this.running = false;
     if (this.reopenTimer !== null) clearTimeout(this.reopenTimer);
     this.reopenTimer = null;
+    this.disarm();
     const port = this.port;
     this.port = null;
     if (port === null) return;
@@ -110,8 +123,13 @@ export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
     this.reopenAttempts = 0;
     // A new session never completes a frame begun in the old one.
     this.parser?.reset();
-    port.on('data', (chunk) => this.parser?.write(chunk));
+    port.on('data', (chunk) => {
+      this.silenceTimer?.refresh();
+      this.parser?.write(chunk);
+    });
     port.on('close', (err) => this.onClose(port, err ?? null));
+    this.disarm();
+    this.silenceTimer = setTimeout(() => this.onSilent(port), this.o.silenceMs ?? SILENCE_MS_DEFAULT);
     this.log.info({ path: this.o.path }, 'serial port open');
   }
 
@@ -124,9 +142,27 @@ export class LoadCellDriver extends Driver<LoadCellDriverEvents> {
   private onClose(port: SerialPortLike, err: Error | null): void {
     if (!this.running || port !== this.port) return;
     this.port = null;
+    this.disarm();
     this.detach(port);
     this.log.warn({ path: this.o.path, err: err?.message }, 'serial port closed unexpectedly; reopening');
     this.scheduleReopen();
+  }
+
+  /** Open and silent for silenceMs: closed by us and reopened like one that closed on its own. */
+  private onSilent(port: SerialPortLike): void {
+    this.silenceTimer = null;
+    if (!this.running || port !== this.port) return;
+    this.port = null;
+    this.own.silences++;
+    this.detach(port);
+    this.log.warn({ path: this.o.path, silenceMs: this.o.silenceMs ?? SILENCE_MS_DEFAULT }, 'serial port open but silent; reopening');
+    if (port.isOpen) port.close();
+    this.scheduleReopen();
+  }
+
+  private disarm(): void {
+    if (this.silenceTimer !== null) clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
   }
 
   private scheduleReopen(): void {
