@@ -264,6 +264,16 @@ describe('fusion with pose-camera wrists (broker-free)', () => {
     expect(r.reviews.filter((x) => x.skuCandidates[0]?.sku === 'onigiri-salmon')).toEqual([]);
   }, 120_000);
 
+  it('02-twenty-concurrent: two coffee cans do not wait for a water taken from the next plate a second later', () => {
+    // The cans' plate and the water's were one busy run, decided when the water's plate came to
+    // rest: the cans went to the cart 1.67 s after they settled (shelf-events.ts separateReaches).
+    const r = diagnoseFusion(at('02-twenty-concurrent.yaml'));
+    const cans = r.deltas.filter((d) => d.sku === 'coffee-can' && d.settleArrivalMs !== undefined);
+    expect(cans.length).toBeGreaterThanOrEqual(1);
+    for (const d of cans) expect(d.emittedAt - d.settleArrivalMs!, d.eventId).toBeLessThanOrEqual(200);
+    expect(r.cacc).toBe(1);
+  }, 60_000);
+
   it('04-same-shelf seeds 1 and 101: early events of two hands are settled part by part', () => {
     // Seed 1: a coffee can beside four chocolate bars read -460.2 g early, unsplit (two coffee
     // cans), and waited for a second hand; its full window is split by facing again, so the can

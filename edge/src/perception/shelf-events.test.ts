@@ -62,6 +62,27 @@ describe('ShelfEventDetector', () => {
     expect(Math.abs((byPlate.get(shelf.plates[4]!.id) ?? NaN) - (-62))).toBeLessThan(2);
   });
 
+  it('a pick from the next plate a second later is another reach: the first does not wait for it', () => {
+    // Plate 1 is taken from and comes to rest; plate 2 starts moving 0.67 s later (another
+    // shopper) and is still busy long after. Merged as one run, plate 1's change waited
+    // for plate 2's (02 default seed: 1.67 s after it settled).
+    const prng = new Prng(19);
+    const steps: Record<number, StepSpec[]> = { 1: [{ at: WARM + 100, deltaG: -434, handSamples: 30 }], 2: [{ at: WARM + 140, deltaG: -530, handSamples: 90 }] };
+    const series = shelf.plates.map((_, i) => plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: 1, steps: steps[i] ?? [] }));
+    const det = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    const out: ShelfEvent[] = [];
+    const seenAt: number[] = [];
+    for (const m of weightMessages(shelf, 1_000_000, series)) {
+      det.ingest(m, out);
+      while (seenAt.length < out.length) seenAt.push(m.ts);
+    }
+    expect(out.map((e) => e.plateIds)).toEqual([[shelf.plates[1]!.id], [shelf.plates[2]!.id]]);
+    expect(Math.abs(out[0]!.deltaG - -434)).toBeLessThan(2);
+    expect(Math.abs(out[1]!.deltaG - -530)).toBeLessThan(2);
+    // Plate 2's hand is in until sample WARM + 230: plate 1's change is out before that.
+    expect(seenAt[0]!).toBeLessThan(1_000_000 + ((WARM + 230) * 1000) / 60);
+  });
+
   it('splits a move between adjacent plates into a pick and a put', () => {
     const ev = run(17, { 1: [{ at: 100, deltaG: -330, handSamples: 30 }], 2: [{ at: 110, deltaG: 330, handSamples: 30 }] });
     expect(ev.map((e) => Math.round(e.deltaG / 10) * 10).sort((a, b) => a - b)).toEqual([-330, 330]);

@@ -50,6 +50,9 @@ export interface SettledEarly {
   noiseG: number;
 }
 
+/** Adjacent plates starting to move this far apart are two reaches, not one item across them, ms. */
+const SEPARATE_REACH_MS = 600;
+
 export class ShelfEventDetector {
   readonly shelf: Shelf;
   readonly plates: ShelfPlates;
@@ -172,16 +175,28 @@ export class ShelfEventDetector {
         i++;
         continue;
       }
-      let j = i;
+      let j = i + 1;
+      while (j < p.count && p.status[j] !== PLATE_IDLE && !this.separateReaches(j - 1, j, ts)) j++;
       let anyActive = false;
-      while (j < p.count && p.status[j] !== PLATE_IDLE) {
-        if (p.status[j] === PLATE_ACTIVE) anyActive = true;
-        j++;
-      }
+      for (let k = i; k < j; k++) if (p.status[k] === PLATE_ACTIVE) anyActive = true;
       if (!anyActive) this.emitRun(i, j, out);
       else if (!this.tryEarly(i, j, ts, out)) this.expireStale(i, j, ts);
       i = j;
     }
+  }
+
+  /**
+   * Adjacent busy plates a and b are two changes, not one item across them, when one
+   * began to move SEPARATE_REACH_MS or more after the other, which has come to rest
+   * since: another reach (02 default seed: two coffee cans taken from one plate, then a
+   * water from the next 1 s later; the cans waited for the water, 1.67 s after settling).
+   */
+  private separateReaches(a: number, b: number, ts: number): boolean {
+    const p = this.plates;
+    const lag = p.activeStartTs[b]! - p.activeStartTs[a]!;
+    if (Math.abs(lag) < SEPARATE_REACH_MS) return false;
+    const first = lag > 0 ? a : b;
+    return p.status[first] === PLATE_SETTLED || p.provisional[first] === 1 || p.earlyStable(first, ts);
   }
 
   /** Bound an event's length: a plate busy for too long is accepted as it is now. */
