@@ -235,12 +235,18 @@ export class ShelfPlates {
    * happened while the node was down (or mid-reach at the kill) is still a change
    * against it, instead of being learnt as the new level during warm-up.
    */
-  restoreLevel(i: number, baseline: number, wander: number, sampleVar: number): void {
+  restoreLevel(i: number, baseline: number, wander: number, sampleVar: number, provisionalToleranceG?: number): void {
     this.baseline[i] = baseline;
     this.wander[i] = wander;
     this.sampleVar[i] = sampleVar;
     this.warmLeft[i] = 0;
     this.keepBaseline[i] = 1;
+    if (provisionalToleranceG !== undefined) {
+      // Decided early before the restart: its full window confirms it within this swing.
+      this.provisional[i] = 1;
+      this.provisionalToleranceG[i] = provisionalToleranceG;
+      this.movedOnTs[i] = NaN;
+    }
   }
 
   /**

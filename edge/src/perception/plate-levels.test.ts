@@ -54,6 +54,30 @@ describe('plate levels across a restart', () => {
     expect(events.map((e) => [e.plateIds, Math.round(e.deltaG / 10) * 10])).toEqual([[[shelf.plates[1]!.id], -300]]);
   });
 
+  // A restart in the few hundred ms between an early decision and its full window: the
+  // full window lands a little off the early level, within what the decision allowed for.
+  it('a plate decided early and not yet confirmed keeps the swing its decision allowed for', () => {
+    const before = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    feed(before, 1, T0, 300);
+    // As tryEarly does on an early decision at 700 g that allowed 12 g of swing.
+    before.plates.acceptProvisional(1, 700, T0 + 5_000, 12);
+    const levels = JSON.parse(JSON.stringify(takePlateLevels([before]))) as unknown[][];
+    expect(levels.find((l) => l[0] === shelf.plates[1]!.id)).toEqual([shelf.plates[1]!.id, 700, expect.any(Number), expect.any(Number), 12]);
+    const run = (lv: unknown[][]): ShelfEvent[] => {
+      const after = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+      restorePlateLevels([after], lv);
+      const prng = new Prng(4);
+      // The full window: 710 g, 10 g off the early level (more than eventMinG, within the 12 g).
+      const series = shelf.plates.map((_, i) => plateSeries(prng, { samples: 240, baseG: i === 1 ? 710 : 800, noiseG: 1 }));
+      const out: ShelfEvent[] = [];
+      for (const m of weightMessages(shelf, T0 + 10_000, series)) after.ingest(m, out);
+      return out;
+    };
+    expect(run(levels)).toEqual([]);
+    // Without the allowance (a checkpoint of before) the 10 g were a change of their own.
+    expect(run(levels.map((l) => l.slice(0, 4))).map((e) => Math.round(e.deltaG))).toEqual([10]);
+  });
+
   it('without them the change is learnt as the level during warm-up and lost', () => {
     const fresh = new ShelfEventDetector(shelf, DEFAULT_TUNING);
     expect(feed(fresh, 2, T0 + 10_000, 240, 0)).toEqual([]);

@@ -8,8 +8,15 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ShelfEventDetector } from './shelf-events.js';
 
-/** [plateId, baseline g, idle wander g^2, sample variance g^2] for each warm plate. */
-export const PlateLevels = Type.Array(Type.Tuple([Type.String(), Type.Number(), Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })]));
+const Level = [Type.String(), Type.Number(), Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })] as const;
+/**
+ * [plateId, baseline g, idle wander g^2, sample variance g^2] for each warm plate, and
+ * for a plate decided early and not yet confirmed by its full window the swing that
+ * decision allowed for, g (plate-filter.ts `provisional`). Without it, a restart in
+ * those few hundred ms took the early level as exact, and the full window's small
+ * difference became a change of its own, to review as nobody's (NO_SHOPPER).
+ */
+export const PlateLevels = Type.Array(Type.Union([Type.Tuple([...Level]), Type.Tuple([...Level, Type.Number({ minimum: 0 })])]));
 export type PlateLevels = Static<typeof PlateLevels>;
 
 export function takePlateLevels(detectors: Iterable<ShelfEventDetector>): PlateLevels {
@@ -17,7 +24,9 @@ export function takePlateLevels(detectors: Iterable<ShelfEventDetector>): PlateL
   for (const det of detectors) {
     const p = det.plates;
     det.shelf.plates.forEach((plate, i) => {
-      if (p.isWarm(i)) out.push([plate.id, p.baseline[i]!, p.wander[i]!, p.sampleVar[i]!]);
+      if (!p.isWarm(i)) return;
+      const level: [string, number, number, number] = [plate.id, p.baseline[i]!, p.wander[i]!, p.sampleVar[i]!];
+      out.push(p.provisional[i] === 1 ? [...level, p.provisionalToleranceG[i]!] : level);
     });
   }
   return out;
@@ -32,7 +41,7 @@ export function restorePlateLevels(detectors: Iterable<ShelfEventDetector>, raw:
     det.shelf.plates.forEach((plate, i) => {
       const r = byId.get(plate.id);
       if (r === undefined) return;
-      det.plates.restoreLevel(i, r[1], r[2], r[3]);
+      det.plates.restoreLevel(i, r[1], r[2], r[3], r[4]);
       restored++;
     });
   }
