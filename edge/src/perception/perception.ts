@@ -505,12 +505,22 @@ export class StorePerception implements Perception {
 
   snapshot(): PerceptionSnapshot {
     const s = takeSnapshot(this.ctx);
-    return { ...s, data: { ...(s.data as object), plates: takePlateLevels(this.detectors.values()) } };
+    // Each shelf's last reading time: a restart that lost readings is then a gap (READING_GAP_MS).
+    const shelves = [...this.detectors].filter(([, d]) => Number.isFinite(d.lastSampleTs)).map(([id, d]) => [id, d.lastSampleTs]);
+    return { ...s, data: { ...(s.data as object), plates: takePlateLevels(this.detectors.values()), shelves } };
   }
 
   restore(s: PerceptionSnapshot): void {
     restoreSnapshot(this.ctx, s);
-    restorePlateLevels(this.detectors.values(), (s.data as { plates?: unknown }).plates);
+    const data = s.data as { plates?: unknown; shelves?: unknown };
+    restorePlateLevels(this.detectors.values(), data.plates);
+    if (Array.isArray(data.shelves)) {
+      for (const x of data.shelves as unknown[]) {
+        if (!Array.isArray(x) || typeof x[0] !== 'string' || typeof x[1] !== 'number' || !Number.isFinite(x[1])) continue;
+        const det = this.detectors.get(x[0]);
+        if (det !== undefined) det.lastSampleTs = x[1];
+      }
+    }
   }
 
   people(): { trackId: string; sessionId: string | null; x: number; y: number }[] {

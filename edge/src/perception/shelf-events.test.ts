@@ -145,3 +145,41 @@ describe('ShelfEventDetector', () => {
     expect(worstErrG).toBeLessThan(4);
   });
 });
+
+describe('ShelfEventDetector across a gap in readings', () => {
+  const T = 1_000_000;
+  const per = 1000 / shelf.loadCell.sampleRateHz;
+  /** Plate 1 loses 300 g at sample `at` (after warm-up); packets starting in [from, to) samples are lost. */
+  function gapRun(at: number, from: number, to: number): ShelfEvent[] {
+    const prng = new Prng(3);
+    const series = shelf.plates.map((_, i) => plateSeries(prng, { samples: N, baseG: 800 + i * 137, noiseG: 1, steps: i === 1 ? [{ at, deltaG: -300, handSamples: 36, oscillationG: 10 }] : [] }));
+    const det = new ShelfEventDetector(shelf, DEFAULT_TUNING);
+    const out: ShelfEvent[] = [];
+    for (const m of weightMessages(shelf, T, series)) {
+      const k = Math.round((m.ts - T) / per);
+      if (k >= from && k < to) continue;
+      det.ingest(m, out);
+    }
+    return out;
+  }
+
+  // A restart that lost QoS 0 readings: the pick happened while nobody saw the plate.
+  it('a change already there when readings resume is dated from the start of the gap', () => {
+    const [e, ...rest] = gapRun(300, 240, 480);
+    expect(rest).toEqual([]);
+    expect(e!.deltaG).toBeCloseTo(-300, -1);
+    const lastBefore = T + 239 * per;
+    expect(e!.readingGap).toEqual({ fromTs: lastBefore, toTs: T + 240 * per + (480 - 240) * per });
+    expect(e!.startTs).toBe(lastBefore);
+  });
+
+  it('a change after the gap, or across a lost packet or two, is not', () => {
+    const after = gapRun(420, 240, 360);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.readingGap).toBeUndefined();
+    expect(after[0]!.startTs).toBeGreaterThanOrEqual(T + 420 * per);
+    const short = gapRun(300, 300, 324);
+    expect(short).toHaveLength(1);
+    expect(short[0]!.readingGap).toBeUndefined();
+  });
+});

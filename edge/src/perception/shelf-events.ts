@@ -38,6 +38,12 @@ export interface ShelfEvent {
    * plates (the early event's id): the two together are one reach.
    */
   residualOf?: string;
+  /**
+   * The change was already there when readings resumed after a gap of READING_GAP_MS or
+   * more (a restart that lost QoS 0 readings, a controller that went quiet): it happened
+   * in [fromTs, toTs], when nobody saw the plate. startTs is then fromTs.
+   */
+  readingGap?: { fromTs: number; toTs: number };
   trace: { plateId: string; ts: number; grams: number }[];
 }
 
@@ -49,6 +55,13 @@ export interface SettledEarly {
   /** Noise of the change measured on full windows (as makeEvent's). */
   noiseG: number;
 }
+
+/**
+ * Readings this far apart (device time) are a gap in what the shelf saw: a change found
+ * on the first window after it may have happened at any moment in it. A lost packet or
+ * two (50-70 ms each) is not one; a restart that lost QoS 0 readings is.
+ */
+export const READING_GAP_MS = 1000;
 
 /** Adjacent plates starting to move this far apart are two reaches, not one item across them, ms. */
 const SEPARATE_REACH_MS = 600;
@@ -67,6 +80,11 @@ export class ShelfEventDetector {
 
   /** Events decided on the early window (each also counted as a shelf event). */
   earlyEvents = 0;
+  /** Device time of the last sample fed (NaN before any); in the checkpoint, so a restart's gap is seen. */
+  lastSampleTs = NaN;
+  /** The latest gap in readings (see READING_GAP_MS); NaN before any. */
+  private gapFromTs = NaN;
+  private gapToTs = NaN;
   /** Per plate: the level an early decision accepted, until its full window comes (NaN: none, or a residual carries the rest). */
   private readonly earlyLevel: Float64Array;
   /** Early events with plates still waiting for their full window: how many, and what the idle ones' full windows moved. */
@@ -105,6 +123,12 @@ export class ShelfEventDetector {
       len = Math.max(len, readings[r]!.grams.length);
     }
     const plates = this.plates;
+    if (msg.ts - this.lastSampleTs >= READING_GAP_MS) {
+      this.gapFromTs = this.lastSampleTs;
+      this.gapToTs = msg.ts;
+    }
+    const lastTs = msg.ts + (len - 1) * msg.sampleIntervalMs;
+    if (len > 0 && !(lastTs <= this.lastSampleTs)) this.lastSampleTs = lastTs;
     for (let k = 0; k < len; k++) {
       const ts = msg.ts + k * msg.sampleIntervalMs;
       for (let r = 0; r < nr; r++) {
@@ -314,7 +338,10 @@ export class ShelfEventDetector {
     const plateIds = idx.map((i) => this.shelf.plates[i]!.id);
     const plateDeltasG = earlyDeltas ?? idx.map((i) => p.delta(i));
     const deltaG = plateDeltasG.reduce((s, d) => s + d, 0);
-    const startTs = Math.min(...idx.map((i) => p.activeStartTs[i]!));
+    const departedTs = Math.min(...idx.map((i) => p.activeStartTs[i]!));
+    // Departed on the first full window after a gap: the level had moved while unseen.
+    const acrossGap = departedTs >= this.gapToTs && departedTs - this.gapToTs <= p.th.windowMs + 2000 / this.shelf.loadCell.sampleRateHz;
+    const startTs = acrossGap ? this.gapFromTs : departedTs;
     const endTs = earlyTs ?? Math.max(...idx.map((i) => p.settledTs[i]!));
     const trace: ShelfEvent['trace'] = [];
     idx.forEach((i, k) => {
@@ -342,6 +369,7 @@ export class ShelfEventDetector {
       noiseG,
       trace,
       ...(earlyDeltas === undefined ? {} : { early: true }),
+      ...(acrossGap ? { readingGap: { fromTs: this.gapFromTs, toTs: this.gapToTs } } : {}),
     };
   }
 }
