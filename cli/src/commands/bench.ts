@@ -12,7 +12,9 @@ const SOAK_EVERY_MIN_DEFAULT = 5;
 const USAGE = [
   'usage: tebura bench <edge|ledger|identity|sim|perception> [options]',
   '',
-  '  edge [--broker URL] [--messages N]   edge ingest vs a raw MQTT.js subscriber on the same broker, same run (ratio)',
+  '  edge [--broker URL] [--messages N] [--rate R]',
+  '                                       edge ingest vs a raw MQTT.js subscriber on the same broker, same run (ratio);',
+  '                                       --rate paces the publisher at R msgs/s on its own thread (does the edge keep up?)',
   '                                       default broker: Mosquitto at mqtt://127.0.0.1:1883 if reachable, else embedded',
   '  identity [--images DIR] [--iterations N]   face gate decision p50/p95 at 1k/10k/100k, palm 1:N at 1M',
   '  ledger [--receipts N] [--pg URL]     cloud receipt ingest vs raw inserts of the same rows, SQLite and PostgreSQL',
@@ -53,7 +55,7 @@ export const command: Command = {
         const { benchNode } = await import('@tebura/edge/testing/bench-node');
         const broker = await brokerUrlFor(flagString(a, 'broker'));
         try {
-          const r = await benchNode(broker.url, flagNumber(a, 'messages') ?? 50_000);
+          const r = await benchNode(broker.url, flagNumber(a, 'messages') ?? 50_000, flagNumber(a, 'rate'));
           print({ broker: broker.url, ...r });
         } finally {
           await broker.close();
