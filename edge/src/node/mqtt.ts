@@ -50,7 +50,7 @@ export async function connectEdgeMqtt(o: EdgeMqttOptions): Promise<MqttClient> {
       try {
         o.beforeAck();
       } catch (err) {
-        // Not acknowledging would stall every later message; the node logs and counts this.
+        // Not acknowledging would stall every later message: logged, and the next checkpoint (periodic or another message's) saves it.
         o.log.error({ err }, 'checkpoint before acknowledging a message failed');
       }
     }

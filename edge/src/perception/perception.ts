@@ -13,7 +13,7 @@ import { HintBuffer, type HintFactor } from './hints.js';
 import { ProductInference, type Hypothesis, type InferenceInput, type SkuCount } from './product-inference.js';
 import { ShelfEventDetector, type SettledEarly, type ShelfEvent } from './shelf-events.js';
 import { SETTLE_BAND_SIGMAS, SettleClock } from './settle-clock.js';
-import { restorePlateLevels, takePlateLevels } from './plate-levels.js';
+import { restorePlateLevels, restoreShelfTimes, takePlateLevels, takeShelfTimes } from './plate-levels.js';
 import { restoreSnapshot, takeSnapshot } from './snapshot.js';
 import { Tracker, type Track } from './tracker.js';
 import { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
@@ -505,22 +505,14 @@ export class StorePerception implements Perception {
 
   snapshot(): PerceptionSnapshot {
     const s = takeSnapshot(this.ctx);
-    // Each shelf's last reading time: a restart that lost readings is then a gap (READING_GAP_MS).
-    const shelves = [...this.detectors].filter(([, d]) => Number.isFinite(d.lastSampleTs)).map(([id, d]) => [id, d.lastSampleTs]);
-    return { ...s, data: { ...(s.data as object), plates: takePlateLevels(this.detectors.values()), shelves } };
+    return { ...s, data: { ...(s.data as object), plates: takePlateLevels(this.detectors.values()), shelves: takeShelfTimes(this.detectors) } };
   }
 
   restore(s: PerceptionSnapshot): void {
     restoreSnapshot(this.ctx, s);
     const data = s.data as { plates?: unknown; shelves?: unknown };
     restorePlateLevels(this.detectors.values(), data.plates);
-    if (Array.isArray(data.shelves)) {
-      for (const x of data.shelves as unknown[]) {
-        if (!Array.isArray(x) || typeof x[0] !== 'string' || typeof x[1] !== 'number' || !Number.isFinite(x[1])) continue;
-        const det = this.detectors.get(x[0]);
-        if (det !== undefined) det.lastSampleTs = x[1];
-      }
-    }
+    restoreShelfTimes(this.detectors, data.shelves);
   }
 
   people(): { trackId: string; sessionId: string | null; x: number; y: number }[] {

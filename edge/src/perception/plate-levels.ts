@@ -2,7 +2,9 @@
  * Plate levels in the checkpoint. Without them a restarted node re-learns every
  * plate during warm-up, so a pick in progress at a kill -9 (or made while the node
  * was down) became the plate's new level and was never charged. With them, the
- * first readings after a restart are compared with the level before.
+ * first readings after a restart are compared with the level before. Each shelf's
+ * last reading time is kept beside them, so that the readings a restart lost are a
+ * gap (shelf-events.ts READING_GAP_MS).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -46,4 +48,21 @@ export function restorePlateLevels(detectors: Iterable<ShelfEventDetector>, raw:
     });
   }
   return restored;
+}
+
+/** [deviceId, device time of its last reading] per shelf: a restart that lost readings is then a gap (READING_GAP_MS). */
+export const ShelfTimes = Type.Array(Type.Tuple([Type.String(), Type.Number()]));
+export type ShelfTimes = Static<typeof ShelfTimes>;
+
+export function takeShelfTimes(detectors: ReadonlyMap<string, ShelfEventDetector>): ShelfTimes {
+  return [...detectors].filter(([, d]) => Number.isFinite(d.lastSampleTs)).map(([id, d]) => [id, d.lastSampleTs]);
+}
+
+/** Restores what matches this layout; an absent or malformed list leaves every shelf without one. */
+export function restoreShelfTimes(detectors: ReadonlyMap<string, ShelfEventDetector>, raw: unknown): void {
+  if (!Value.Check(ShelfTimes, raw)) return;
+  for (const [id, ts] of raw) {
+    const det = detectors.get(id);
+    if (det !== undefined && Number.isFinite(ts)) det.lastSampleTs = ts;
+  }
 }
