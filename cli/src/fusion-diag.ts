@@ -8,7 +8,7 @@
  */
 import { decodeMessage, ManualClock, type CameraDetections, type GateCrossing, type LoadCellWeight, type ProductHints } from '@tebura/contract';
 import { generateTraffic, loadScenario, loadStore, scoreRun, type GroundTruth, type OutMsg, type ScoredReceipt } from '@tebura/sim';
-import { createPerceptionWith } from '@tebura/edge/perception/index';
+import { createPerceptionWith, settleDeltas } from '@tebura/edge/perception/index';
 import type { CartDelta, ReviewCandidate } from '@tebura/edge';
 
 export interface DiagSession {
@@ -65,7 +65,7 @@ export function diagnoseFusion(scenarioPath: string, o: DiagOptions = {}): DiagR
   const clock = new ManualClock(items[0]!.t);
   const deltas: CartDelta[] = [];
   const reviews: ReviewCandidate[] = [];
-  const p = createPerceptionWith(store, clock, { cartDelta: (d) => deltas.push(d), review: (x) => reviews.push(x) });
+  const p = createPerceptionWith(store, clock, { cartDelta: (d) => deltas.push(d), review: (x) => reviews.push(x), settleKnown: (id, at) => settleDeltas(deltas, id, at) });
   const exits = new Set<string>();
   let exitsUnattributed = 0;
   for (const it of items) {

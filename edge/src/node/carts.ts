@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CartDelta, PerceptionSink, ReviewCandidate } from '../perception/api.js';
+import { settleEventOf } from '../perception/settle-clock.js';
 import type { CartView, ReviewItemView, ReviewResolution } from '../console/source.js';
 import type { ReviewRow, SessionRow } from '../store/repo.js';
 import type { NodeDeps } from './deps.js';
@@ -40,8 +41,18 @@ export function reviewView(r: ReviewRow): ReviewItemView {
   return v;
 }
 
+/** Early deltas whose settle time waits for their full window (a few hundred ms each); see pendingSettles. */
+export const PENDING_SETTLES_MAX = 1024;
+
 export class Carts implements PerceptionSink {
   private namesOf: { layout: NodeDeps['layout']; names: Map<string, { name: string; priceMinor: number }> } | null = null;
+
+  /**
+   * Early deltas committed before their weight's rest level was known (settlePending):
+   * commit time and provisional settle time by delta id, until settleKnown. Bounded: the
+   * oldest is measured from its provisional time when full.
+   */
+  private readonly pendingSettles = new Map<string, { committedMs: number; provisionalMs: number }>();
 
   constructor(private readonly d: NodeDeps) {}
 
@@ -71,11 +82,30 @@ export class Carts implements PerceptionSink {
       });
       const now = this.d.clock.now();
       this.d.metrics.emitToCartMs.add(now - delta.emittedAt);
-      if (delta.settleArrivalMs !== undefined) this.d.metrics.eventToCartMs.add(now - delta.settleArrivalMs);
+      if (delta.settleArrivalMs !== undefined) {
+        if (delta.settlePending !== true) this.d.metrics.eventToCartMs.add(now - delta.settleArrivalMs);
+        else {
+          if (this.pendingSettles.size >= PENDING_SETTLES_MAX) {
+            const [id, p] = this.pendingSettles.entries().next().value!;
+            this.d.metrics.eventToCartMs.add(p.committedMs - p.provisionalMs);
+            this.pendingSettles.delete(id);
+          }
+          this.pendingSettles.set(delta.eventId, { committedMs: now, provisionalMs: delta.settleArrivalMs });
+        }
+      }
       if (changed !== null) this.d.emit({ type: 'cart', cart: this.cartView(changed) });
     } catch (e) {
       this.d.metrics.handlerError('cart_delta');
       this.d.log.error({ err: e, eventId: delta.eventId }, 'cart delta not applied');
+    }
+  }
+
+  /** The rest level of shelf event `eventId` is known: its pending deltas' event_to_cart counts from `settleArrivalMs`. */
+  settleKnown(eventId: string, settleArrivalMs: number): void {
+    for (const [id, p] of this.pendingSettles) {
+      if (settleEventOf(id) !== eventId) continue;
+      this.d.metrics.eventToCartMs.add(p.committedMs - settleArrivalMs);
+      this.pendingSettles.delete(id);
     }
   }
 

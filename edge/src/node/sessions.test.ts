@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Adjustment, Receipt } from '@tebura/contract';
 import { isTeburaError } from '@tebura/contract';
 import { nodeHarness } from '../testing/node-harness.js';
+import { PENDING_SETTLES_MAX } from './carts.js';
 
 describe('carts', () => {
   it('applies a cart delta once per eventId', () => {
@@ -25,6 +26,27 @@ describe('carts', () => {
     expect(open[0]).toMatchObject({ reason: 'NEGATIVE_CART', session_id: s, status: 'open' });
     h.delta('e3', s, 'tea', -1);
     expect(h.repo.cart(s)).toEqual([]);
+  });
+
+  it('measures an early delta\'s event_to_cart from its rest level once known, and bounds how many wait', () => {
+    const h = nodeHarness();
+    const s = h.admit('t1');
+    const base = { sessionId: s, sku: 'onigiri', quantityDelta: 1, confidence: 0.9, settledAt: 0 };
+    const t0 = h.clock.now();
+    // Committed at t0; its provisional settle (the early level) 100 ms before, its rest level 300 ms after.
+    h.carts.cartDelta({ ...base, eventId: 'lc-1:5:p1/p1#0', emittedAt: t0, settleArrivalMs: t0 - 100, settlePending: true });
+    h.carts.cartDelta({ ...base, eventId: 'lc-1:6:p1', emittedAt: t0, settleArrivalMs: t0 - 50 });
+    expect(h.d.metrics.eventToCartMs.count()).toBe(1);
+    h.clock.advance(400);
+    h.carts.settleKnown('lc-1:5:p1', t0 + 300);
+    expect(h.d.metrics.eventToCartMs.count()).toBe(2);
+    // Measured from commit (t0), not from when the rest level became known: the cart led by 300 ms.
+    expect(h.d.metrics.eventToCartMs.percentile(0)).toBe(-300);
+    expect(h.d.metrics.eventToCartMs.percentile(100)).toBe(50);
+    // Never confirmed: the oldest waiting is measured from its provisional time when the bound is reached.
+    for (let k = 0; k <= PENDING_SETTLES_MAX; k++) h.carts.cartDelta({ ...base, eventId: `lc-1:${100 + k}:p1`, emittedAt: h.clock.now(), settleArrivalMs: h.clock.now() - 70, settlePending: true });
+    expect(h.d.metrics.eventToCartMs.count()).toBe(3);
+    expect(h.d.metrics.eventToCartMs.percentile(100)).toBe(70);
   });
 
   it('sends deltas for unknown sessions, unknown skus and closed sessions to review', () => {

@@ -26,6 +26,12 @@ export interface CartDelta {
    * stayed settled (see settle-clock.ts); for event_to_cart latency. Absent when unknown.
    */
   settleArrivalMs?: number;
+  /**
+   * Decided on an early window whose full window has not come: settleArrivalMs is
+   * provisional (the early level's), and PerceptionSink.settleKnown gives the time
+   * the weight settled at the level the plate came to rest at, when that window comes.
+   */
+  settlePending?: true;
 }
 
 export interface ReviewCandidate {
@@ -48,6 +54,11 @@ export interface ReviewCandidate {
 export interface PerceptionSink {
   cartDelta(delta: CartDelta): void;
   review(item: ReviewCandidate): void;
+  /**
+   * The weight behind shelf event `eventId`'s pending deltas (settlePending) settled at
+   * `settleArrivalMs` (wall clock): measure their event_to_cart from it. Measurement only.
+   */
+  settleKnown?(eventId: string, settleArrivalMs: number): void;
 }
 
 /** Identity binding state that must survive an edge restart. */

@@ -4,6 +4,7 @@ import { createPerceptionWith } from './perception.js';
 
 export type * from './api.js';
 export { createPerceptionWith, StorePerception, SETTLE_WAITERS_MAX } from './perception.js';
+export { settleDeltas } from './settle-clock.js';
 export { DEFAULT_TUNING, type PerceptionTuning } from './tuning.js';
 export { benchPerception, type BenchResult } from './bench.js';
 

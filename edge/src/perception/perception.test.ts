@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@tebura/contract';
 import { fixtureLayout } from './fixtures.js';
 import { createPerception } from './index.js';
+import type { CartDelta } from './api.js';
 import { runScenario, type ScenarioSpec } from './scenario.js';
+import { settleEventOf } from './settle-clock.js';
 
 const layout = fixtureLayout({ noiseSigmaG: 1 });
 const T0 = 1_700_000_000_000;
@@ -35,6 +37,32 @@ function oneShopper(over: Partial<ScenarioSpec> = {}): ScenarioSpec {
 }
 
 describe('createPerception end to end', () => {
+  it('dates a pick decided early from where its plate came to rest, once its full window comes', () => {
+    const pending: CartDelta[] = [];
+    const known: [string, number][] = [];
+    const r = runScenario(oneShopper(), (l, c, sink) =>
+      createPerception(l, c, {
+        ...sink,
+        cartDelta: (d) => {
+          if (d.settlePending === true) pending.push({ ...d });
+          sink.cartDelta(d);
+        },
+        settleKnown: (id, at) => {
+          known.push([id, at]);
+          sink.settleKnown!(id, at);
+        },
+      }),
+    );
+    expect(r.deltas).toHaveLength(1);
+    const d = r.deltas[0]!;
+    // Charged on the early window with a provisional settle time, then given the rest level's.
+    expect(pending.map((p) => p.eventId)).toEqual([d.eventId]);
+    expect(known).toEqual([[settleEventOf(d.eventId), d.settleArrivalMs]]);
+    expect(d.settlePending).toBeUndefined();
+    // The swing carried on past the early decision: the plate came to rest later than the early level suggested.
+    expect(d.settleArrivalMs).toBeGreaterThanOrEqual(pending[0]!.settleArrivalMs!);
+  });
+
   it('admits one shopper at the gate, puts the pick in their cart promptly and names them at the exit', () => {
     const r = runScenario(oneShopper(), createPerception);
     expect(r.reviews).toEqual([]);

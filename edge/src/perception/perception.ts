@@ -119,9 +119,11 @@ export class StorePerception implements Perception {
     const sink: PerceptionSink = {
       cartDelta: (d) => {
         const settleArrivalMs = this.settleClock.arrivalOf(d.eventId);
-        nodeSink.cartDelta(settleArrivalMs === undefined ? d : { ...d, settleArrivalMs });
+        if (settleArrivalMs === undefined) nodeSink.cartDelta(d);
+        else nodeSink.cartDelta({ ...d, settleArrivalMs, ...(this.settleClock.isPending(d.eventId) ? { settlePending: true as const } : {}) });
       },
       review: (r) => nodeSink.review(r),
+      settleKnown: (eventId, at) => nodeSink.settleKnown?.(eventId, at),
     };
     const tracker = new Tracker(tuning, layout.cameras, layout.gondolas);
     const plates = new Map<string, WristPlate>();
@@ -195,6 +197,9 @@ export class StorePerception implements Perception {
       if (part !== null) fuseEvent(this.ctx, part);
     }
     for (const settled of det.takeSettledEarly()) {
+      // Where the plate came to rest is known now: the early deltas' latency counts from it.
+      const at = this.settleClock.settle(settled.eventId, settled.residual ? undefined : settled.correctionsG, bandG, nowTs);
+      if (at !== undefined) this.ctx.sink.settleKnown?.(settled.eventId, at);
       // Its full window came without a residual: no longer waiting for one (fusion.ts), and
       // measured at the level that window confirmed (03 seed 13: a water put back read +568.8 g
       // early, 32 g heavy; decided on it, it went to review between water and green tea).

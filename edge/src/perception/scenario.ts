@@ -6,6 +6,7 @@
  */
 import { ManualClock, Prng, type CameraDetections, type StoreLayout } from '@tebura/contract';
 import type { CartDelta, Perception, PerceptionSink, ReviewCandidate } from './api.js';
+import { settleDeltas } from './settle-clock.js';
 import { weightMessages } from './fixtures.js';
 import { plateSeries, type StepSpec } from './synthetic.js';
 
@@ -90,7 +91,11 @@ export function runScenario(spec: ScenarioSpec, make: (layout: StoreLayout, cloc
   actions.sort((a, b) => a.ts - b.ts || a.order - b.order);
   const clock = new ManualClock(t0);
   const result: ScenarioResult = { deltas: [], reviews: [], exits: [], perception: undefined as unknown as Perception };
-  const sink: PerceptionSink = { cartDelta: (d) => result.deltas.push(d), review: (r) => result.reviews.push(r) };
+  const sink: PerceptionSink = {
+    cartDelta: (d) => result.deltas.push(d),
+    review: (r) => result.reviews.push(r),
+    settleKnown: (eventId, at) => settleDeltas(result.deltas, eventId, at),
+  };
   result.perception = make(spec.layout, clock, sink);
   for (const a of actions) {
     if (a.ts > clock.now()) clock.set(a.ts);

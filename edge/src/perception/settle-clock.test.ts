@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadCellWeight } from '@tebura/contract';
-import { SETTLE_LOOKBACK_MS, SETTLE_PACKETS_MAX, SettleClock } from './settle-clock.js';
+import type { CartDelta } from './api.js';
+import { SETTLE_LOOKBACK_MS, SETTLE_PACKETS_MAX, SettleClock, settleDeltas, settleEventOf } from './settle-clock.js';
 import type { ShelfEvent } from './shelf-events.js';
 
 const T0 = 1_800_000_000_000;
@@ -87,5 +88,53 @@ describe('SettleClock', () => {
     }
     expect(c.mark(event(T0 + n * 5, 900), () => 4)).toBe(n - SETTLE_PACKETS_MAX);
     expect(c.lookBackExhausted).toBe(1);
+  });
+
+  it('dates an early decision taken on a swing from where the plate came to rest, once its full window confirms it', () => {
+    const c = new SettleClock();
+    // A swing about 900 g: calm for a moment at its crest, 920 g (packet 2), then on to rest at 900 g from packet 4.
+    const series = [[1000, 1000, 1000, 1000], [880, 900, 915, 920], [921, 920, 919, 920], [912, 904, 899, 901], [900, 901, 900, 899], [900, 900, 901, 900]];
+    series.forEach((g, n) => c.note(packet(n, g), 40_000 + n * 200));
+    const earlyTs = T0 + 2 * PER_PACKET * INTERVAL_MS + 3 * INTERVAL_MS;
+    const e: ShelfEvent = { ...event(earlyTs, 920), early: true };
+    // At the early level the crest reads as settled since packet 1 (915 g, within 920 +- 8 g).
+    expect(c.mark(e, () => 8)).toBe(40_200);
+    expect(c.isPending(e.eventId)).toBe(true);
+    expect(c.isPending(`${e.eventId}/p1#0`)).toBe(true);
+    // Its full window found the plate 20 g lower: it came to rest (900 +- 8 g) with packet 3's 904 g.
+    const nowTs = T0 + 6 * PER_PACKET * INTERVAL_MS;
+    expect(c.settle(e.eventId, new Map([['p1', -20]]), () => 8, nowTs)).toBe(40_600);
+    expect(c.isPending(e.eventId)).toBe(false);
+    expect(c.arrivalOf(e.eventId)).toBe(40_600);
+    // Asked again (already settled), or for an event never decided early: nothing to report.
+    expect(c.settle(e.eventId, new Map([['p1', -20]]), () => 8, nowTs)).toBeUndefined();
+    expect(c.settle('lc-1:1:p1', new Map(), () => 8, nowTs)).toBeUndefined();
+  });
+
+  it('keeps the early level\'s time when a residual followed, and does not make an alias pending', () => {
+    const c = new SettleClock();
+    const series = [[1000, 1000, 1000, 1000], [880, 900, 915, 920], [921, 920, 919, 920], [912, 904, 899, 901], [900, 901, 900, 899]];
+    series.forEach((g, n) => c.note(packet(n, g), 50_000 + n * 200));
+    const earlyTs = T0 + 2 * PER_PACKET * INTERVAL_MS + 3 * INTERVAL_MS;
+    const e: ShelfEvent = { ...event(earlyTs, 920), early: true };
+    c.mark(e, () => 8);
+    // An early charge taken back is measured from the event that caused it, not the early one.
+    const residual = { ...event(T0 + 5 * PER_PACKET * INTERVAL_MS, 900), eventId: 'lc-1:residual:p1' };
+    c.mark(residual, () => 8);
+    c.alias(`${e.eventId}#undo`, residual.eventId);
+    expect(c.isPending(`${e.eventId}#undo`)).toBe(false);
+    expect(c.settle(e.eventId, undefined, () => 8, T0 + 5 * PER_PACKET * INTERVAL_MS)).toBe(50_200);
+  });
+
+  it('settleDeltas replaces only the pending deltas of that event', () => {
+    const base = { sessionId: 's', sku: 'x', quantityDelta: 1, confidence: 1, settledAt: 0, emittedAt: 0 };
+    const deltas: CartDelta[] = [
+      { ...base, eventId: 'lc-1:5:p1/p1#0', settleArrivalMs: 10, settlePending: true },
+      { ...base, eventId: 'lc-1:5:p1#undo', settleArrivalMs: 20 },
+      { ...base, eventId: 'lc-1:6:p1', settleArrivalMs: 30, settlePending: true },
+    ];
+    expect(settleEventOf('lc-1:5:p1/p1#0@1')).toBe('lc-1:5:p1');
+    settleDeltas(deltas, 'lc-1:5:p1', 99);
+    expect(deltas.map((d) => [d.settleArrivalMs, d.settlePending])).toEqual([[99, undefined], [20, undefined], [30, true]]);
   });
 });

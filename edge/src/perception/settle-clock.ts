@@ -9,9 +9,19 @@
  * that reading. Cart-write time minus it is event_to_cart latency including the
  * stability detector's wait, which perception's own emit time hides.
  *
+ * An early decision is taken on a short window while the plate may still swing
+ * (shelf-events.ts tryEarly): "settled" at its early level could be a swing's crest.
+ * Its settle time stays pending until its full window comes. Confirmed there (no
+ * residual), it settled where that window found the plate at rest: the early level
+ * plus the window's correction (12 default seed: a tissues pick decided on a swing
+ * came to rest 21.7 g further; within +-8 g of the early level since 67 ms before the
+ * decision, of the rest level only 400 ms after it). Followed by a residual, the
+ * rest may be another reach's, so the early level's time stands.
+ *
  * Measurement only: nothing here changes what perception decides.
  */
 import type { LoadCellWeight } from '@tebura/contract';
+import type { CartDelta } from './api.js';
 import type { ShelfEvent } from './shelf-events.js';
 
 /**
@@ -31,6 +41,22 @@ export const SETTLE_PACKETS_MAX = 200;
 /** Events whose settle time is remembered until their (possibly deferred) cart delta. */
 export const SETTLE_EVENTS_MAX = 256;
 
+/** The shelf event a cart delta belongs to (ids `<event>[/<plate>][#<n>][@<hand>]`). */
+export function settleEventOf(deltaEventId: string): string {
+  const i = deltaEventId.search(/[/#@]/);
+  return i < 0 ? deltaEventId : deltaEventId.slice(0, i);
+}
+
+/** A sink keeping its deltas in a list: the rest level's settle time replaces pending deltas' provisional one. */
+export function settleDeltas(deltas: CartDelta[], eventId: string, settleArrivalMs: number): void {
+  for (const d of deltas) {
+    if (d.settlePending === true && settleEventOf(d.eventId) === eventId) {
+      d.settleArrivalMs = settleArrivalMs;
+      delete d.settlePending;
+    }
+  }
+}
+
 interface Packet {
   msg: LoadCellWeight;
   arrivalMs: number;
@@ -39,6 +65,8 @@ interface Packet {
 export class SettleClock {
   private readonly rings = new Map<string, Packet[]>();
   private readonly byEvent = new Map<string, number>();
+  /** Early events awaiting their full window: device and each plate's early level (bounded as byEvent). */
+  private readonly pending = new Map<string, { deviceId: string; levels: Map<string, number> }>();
   /** Events whose settle reading lay before the kept packets (the time used is then too late). */
   lookBackExhausted = 0;
 
@@ -75,7 +103,41 @@ export class SettleClock {
       if (oldest !== undefined) this.byEvent.delete(oldest);
     }
     this.byEvent.set(e.eventId, settle);
+    if (e.early === true && untilTs === e.endTs) {
+      if (this.pending.size >= SETTLE_EVENTS_MAX) this.pending.delete(this.pending.keys().next().value!);
+      const levels = new Map<string, number>();
+      for (const plateId of e.plateIds) levels.set(plateId, e.trace.findLast((t) => t.plateId === plateId)!.grams);
+      this.pending.set(e.eventId, { deviceId: e.deviceId, levels });
+    }
     return settle;
+  }
+
+  /** Is this cart delta's settle time provisional (an early event whose full window has not come)? */
+  isPending(deltaEventId: string): boolean {
+    const key = this.keyOf(deltaEventId);
+    return key !== undefined && this.pending.has(key);
+  }
+
+  /**
+   * Early event `eventId`'s full window came. Confirmed (`correctionsG`: how far each
+   * plate's full window lay from its early level), it settled at the rest level, found
+   * on readings up to `untilTs`; with a residual (`correctionsG` undefined) its early
+   * time stands. Returns the settle time if the event was pending, else undefined.
+   */
+  settle(eventId: string, correctionsG: Map<string, number> | undefined, bandG: (plateId: string) => number, untilTs: number): number | undefined {
+    const p = this.pending.get(eventId);
+    if (p === undefined) return undefined;
+    this.pending.delete(eventId);
+    const ring = this.rings.get(p.deviceId);
+    if (correctionsG !== undefined && ring !== undefined) {
+      let settle: number | null = null;
+      for (const [plateId, early] of p.levels) {
+        const at = this.settleArrival(ring, plateId, early + (correctionsG.get(plateId) ?? 0), bandG(plateId), untilTs);
+        if (at !== null && (settle === null || at > settle)) settle = at;
+      }
+      if (settle !== null) this.byEvent.set(eventId, settle);
+    }
+    return this.byEvent.get(eventId);
   }
 
   /** A change decided again under a new id settled when the first did. */
@@ -88,6 +150,12 @@ export class SettleClock {
 
   /** Settle time of the shelf event behind a cart delta (ids `<event>[/<plate>][#<n>][@<hand>]`). */
   arrivalOf(deltaEventId: string): number | undefined {
+    const key = this.keyOf(deltaEventId);
+    return key === undefined ? undefined : this.byEvent.get(key);
+  }
+
+  /** The id a cart delta's settle time is kept under: its own (an alias such as `#undo`), or its event's. */
+  private keyOf(deltaEventId: string): string | undefined {
     let id = deltaEventId;
     for (const sep of ['', '@', '#', '/']) {
       if (sep !== '') {
@@ -95,8 +163,7 @@ export class SettleClock {
         if (i < 0) continue;
         id = id.slice(0, i);
       }
-      const v = this.byEvent.get(id);
-      if (v !== undefined) return v;
+      if (this.byEvent.has(id)) return id;
     }
     return undefined;
   }

@@ -54,6 +54,8 @@ export interface SettledEarly {
   correctionsG: Map<string, number>;
   /** Noise of the change measured on full windows (as makeEvent's). */
   noiseG: number;
+  /** A residual event (residualOf) carried what some plate's full window moved beyond the early level. */
+  residual: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class ShelfEventDetector {
   /** Per plate: the level an early decision accepted, until its full window comes (NaN: none, or a residual carries the rest). */
   private readonly earlyLevel: Float64Array;
   /** Early events with plates still waiting for their full window: how many, and what the idle ones' full windows moved. */
-  private readonly earlyPending = new Map<string, { plates: number; correctionsG: Map<string, number> }>();
+  private readonly earlyPending = new Map<string, { plates: number; correctionsG: Map<string, number>; residual: boolean }>();
   /** Early events whose plates are all idle again (confirmed, or followed by their residual); see takeSettledEarly. */
   private readonly settledEarly = new Map<string, SettledEarly>();
 
@@ -148,8 +150,9 @@ export class ShelfEventDetector {
   /** Plate i, decided early in event `id`, is idle again: note what its full window moved. */
   private fullWindowCame(i: number, id: string): void {
     const level = this.earlyLevel[i]!;
-    const pending = this.earlyPending.get(id) ?? { plates: 1, correctionsG: new Map<string, number>() };
+    const pending = this.earlyPending.get(id) ?? { plates: 1, correctionsG: new Map<string, number>(), residual: false };
     pending.correctionsG.set(this.shelf.plates[i]!.id, Number.isNaN(level) ? 0 : this.plates.baseline[i]! - level);
+    if (Number.isNaN(level)) pending.residual = true;
     this.earlyOf[i] = null;
     this.earlyLevel[i] = NaN;
     if (--pending.plates > 0) {
@@ -158,7 +161,7 @@ export class ShelfEventDetector {
     }
     this.earlyPending.delete(id);
     const n = pending.correctionsG.size;
-    this.settledEarly.set(id, { eventId: id, correctionsG: pending.correctionsG, noiseG: this.plates.th.noiseG * Math.sqrt((2 * n) / this.plates.th.windowSamples) });
+    this.settledEarly.set(id, { eventId: id, correctionsG: pending.correctionsG, noiseG: this.plates.th.noiseG * Math.sqrt((2 * n) / this.plates.th.windowSamples), residual: pending.residual });
   }
 
   /**
@@ -262,7 +265,7 @@ export class ShelfEventDetector {
       for (const i of groups[k]!) this.earlyOf[i] = e.eventId;
       // Bounded: an event per plate at most is pending (a plate waits for its full window before another early decision).
       if (this.earlyPending.size >= p.count) this.earlyPending.delete(this.earlyPending.keys().next().value!);
-      this.earlyPending.set(e.eventId, { plates: groups[k]!.length, correctionsG: new Map() });
+      this.earlyPending.set(e.eventId, { plates: groups[k]!.length, correctionsG: new Map(), residual: false });
     });
     this.smallChanges += small;
     this.earlyEvents += events.length;
