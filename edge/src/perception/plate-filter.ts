@@ -84,6 +84,8 @@ export class ShelfPlates {
   readonly lowSinceActive: Float64Array;
   /** When an active plate's window last became calm (stable and level); NaN while it moves. */
   private readonly calmSince: Float64Array;
+  /** Per active plate: consecutive readings that each ended a calm early window (earlyCalm). */
+  private readonly calmRun: Int32Array;
   dropouts = 0;
   /** Number of plates not idle; lets the shelf detector skip work when it is 0. */
   busy = 0;
@@ -116,6 +118,7 @@ export class ShelfPlates {
     this.provisionalToleranceG = new Float64Array(count);
     this.movedOnTs = new Float64Array(count).fill(NaN);
     this.calmSince = new Float64Array(count).fill(NaN);
+    this.calmRun = new Int32Array(count);
     this.lowSinceActive = new Float64Array(count);
   }
 
@@ -133,13 +136,45 @@ export class ShelfPlates {
     return Math.sqrt(Math.max(0, this.sumSq[i]! / n - m * m));
   }
 
-  /** Mean of the last `earlySamples` readings in absolute grams (NaN before a full window). */
-  earlyMean(i: number): number {
-    const n = this.th.earlySamples;
-    if (this.fill[i]! < this.w) return NaN;
+  /** Mean of the last `n` readings, relative to the offset. */
+  private lastMean(i: number, n: number): number {
     let s = 0;
     for (let k = 1; k <= n; k++) s += this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]!;
-    return this.offset[i]! + s / n;
+    return s / n;
+  }
+
+  /**
+   * Readings the early level is taken over: the early window; on a plate noisier
+   * than NOISY_SCALE, every reading since it became calm on that window (calmRun),
+   * up to a full window. There the early gate's noise floor (the stability bound,
+   * shelf-events.ts earlyNoiseG) is what holds a light pick back, and a level that
+   * holds still longer is known better: it shrinks as 1/sqrt(readings). 09-noise-drift
+   * default seed: a chocolate bar read -51 +-15.2 g for 900 ms, 0.987 < 0.99, and waited
+   * for its two full windows (1133 ms after settling; now 266). On plates at their
+   * datasheet noise the swing, not the noise, bounds the early level: a longer mean
+   * there took in the swing's tail (02, 03, 07 default seeds slower, 04 a review).
+   */
+  earlyReadings(i: number): number {
+    const n = this.th.earlySamples;
+    return this.noiseScale(i) > NOISY_SCALE ? Math.min(this.w, n + Math.max(0, this.calmRun[i]! - 1)) : n;
+  }
+
+  /** Mean of the last earlyReadings() readings in absolute grams (NaN before a full window). */
+  earlyMean(i: number): number {
+    if (this.fill[i]! < this.w) return NaN;
+    return this.offset[i]! + this.lastMean(i, this.earlyReadings(i));
+  }
+
+  /** Is the short early window calm (its readings' spread within the stability bound)? */
+  private earlyCalm(i: number): boolean {
+    const n = this.th.earlySamples;
+    const m = this.lastMean(i, n);
+    let ss = 0;
+    for (let k = 1; k <= n; k++) {
+      const d = this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m;
+      ss += d * d;
+    }
+    return Math.sqrt(ss / n) <= this.th.stableSigmaG * this.noiseScale(i);
   }
 
   /**
@@ -150,14 +185,7 @@ export class ShelfPlates {
   earlyStable(i: number, ts: number): boolean {
     if (this.th.earlySamples === 0 || this.status[i] !== PLATE_ACTIVE || this.provisional[i] === 1 || this.fill[i]! < this.w) return false;
     if (ts - this.activeStartTs[i]! < this.th.minEventMs) return false;
-    const n = this.th.earlySamples;
-    const m = this.earlyMean(i) - this.offset[i]!;
-    let ss = 0;
-    for (let k = 1; k <= n; k++) {
-      const d = this.ring[i * this.w + ((this.pos[i]! - k + this.w) % this.w)]! - m;
-      ss += d * d;
-    }
-    return Math.sqrt(ss / n) <= this.th.stableSigmaG * this.noiseScale(i);
+    return this.calmRun[i]! > 0;
   }
 
   /**
@@ -339,6 +367,7 @@ export class ShelfPlates {
       return;
     }
     if (st !== PLATE_IDLE && grams < this.lowSinceActive[i]!) this.lowSinceActive[i] = grams;
+    if (st === PLATE_ACTIVE && this.th.earlySamples > 0) this.calmRun[i] = this.earlyCalm(i) ? this.calmRun[i]! + 1 : 0;
     // A hand again on a plate decided early, beyond the swing the decision allowed for: what
     // it does is a new change, however small, not the early level's confirmation.
     if (this.provisional[i] === 1 && Math.abs(grams - this.baseline[i]!) > th.departG * this.noiseScale(i) + this.provisionalToleranceG[i]!) {
@@ -354,6 +383,7 @@ export class ShelfPlates {
         this.activeStartTs[i] = ts;
         this.lowSinceActive[i] = grams;
         this.calmSince[i] = NaN;
+        this.calmRun[i] = 0;
       }
       return;
     }
@@ -401,6 +431,7 @@ export class ShelfPlates {
         this.activeStartTs[i] = ts;
         this.lowSinceActive[i] = Math.min(grams, this.mean(i));
         this.calmSince[i] = NaN;
+        this.calmRun[i] = 0;
       } else {
         this.baseline[i] = this.baseline[i]! + gain * d;
       }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Prng } from '@tebura/contract';
-import { PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
+import { PLATE_ACTIVE, PLATE_SETTLED, ShelfPlates } from './plate-filter.js';
 import { DEFAULT_TUNING, plateThresholds } from './tuning.js';
 
 const profile = { deviceId: 'lc-1', sampleRateHz: 60, noiseSigmaG: 1.5, driftGPerMin: 0.5, samplesPerMsg: 12 };
@@ -41,5 +41,33 @@ describe('plate noise above the datasheet', () => {
       expect(r.settled).toBe(true);
       expect(Math.abs(r.delta + 300)).toBeLessThan(10);
     }
+  });
+
+  it('takes a noisy plate\'s early level over every reading it has held still for, a datasheet plate\'s over the early window', () => {
+    const th = plateThresholds(profile, DEFAULT_TUNING);
+    const longest = (noiseSigmaG: number): { n: number; err: number } => {
+      const plates = new ShelfPlates(1, th);
+      const rng = new Prng(4);
+      const dtMs = 1000 / profile.sampleRateHz;
+      let n = 0;
+      let err = 0;
+      for (let k = 0; k < 60 * 12; k++) {
+        const t = k * dtMs;
+        const level = t < 6000 ? 2000 : t < 7500 ? 2000 + 150 * Math.sin(t / 90) : 1700;
+        plates.push(0, level + rng.normal(0, noiseSigmaG), t);
+        if (plates.status[0] === PLATE_ACTIVE && t > 7500 && plates.earlyStable(0, t) && plates.earlyReadings(0) > n) {
+          n = plates.earlyReadings(0);
+          err = Math.abs(plates.earlyMean(0) - 1700);
+        }
+      }
+      return { n, err };
+    };
+    expect(longest(1.5).n).toBe(th.earlySamples);
+    const noisy = longest(6);
+    // Held still for more than the early window: up to a full window of readings, and
+    // their mean within what so many readings of 6 g noise allow.
+    expect(noisy.n).toBeGreaterThan(2 * th.earlySamples);
+    expect(noisy.n).toBeLessThanOrEqual(th.windowSamples);
+    expect(noisy.err).toBeLessThan((3 * 6) / Math.sqrt(noisy.n));
   });
 });

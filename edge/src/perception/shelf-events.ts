@@ -281,10 +281,10 @@ export class ShelfEventDetector {
     return true;
   }
 
-  /** One plate's noise on the early window (see makeEvent). */
+  /** One plate's noise on the early window (see makeEvent); the stability bound shrinks as the early level's readings grow (earlyReadings). */
   private earlyNoiseG(i: number): number {
     const p = this.plates;
-    return Math.max(p.th.stableSigmaG * p.noiseScale(i), p.earlySpreadG(i) / 2);
+    return Math.max(p.th.stableSigmaG * p.noiseScale(i) * Math.sqrt(p.th.earlySamples / p.earlyReadings(i)), p.earlySpreadG(i) / 2);
   }
 
   private emitRun(a: number, b: number, out: ShelfEvent[]): void {
