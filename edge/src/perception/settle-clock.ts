@@ -90,13 +90,12 @@ export class SettleClock {
   mark(e: ShelfEvent, bandG: (plateId: string) => number, untilTs = e.endTs): number | null {
     const ring = this.rings.get(e.deviceId);
     if (ring === undefined) return null;
-    let settle: number | null = null;
+    const levels: [string, number][] = [];
     for (const plateId of e.plateIds) {
       const level = e.trace.findLast((t) => t.plateId === plateId)?.grams;
-      if (level === undefined) continue;
-      const at = this.settleArrival(ring, plateId, level, bandG(plateId), untilTs);
-      if (at !== null && (settle === null || at > settle)) settle = at;
+      if (level !== undefined) levels.push([plateId, level]);
     }
+    const settle = this.latestSettle(ring, levels, bandG, untilTs);
     if (settle === null) return null;
     if (this.byEvent.size >= SETTLE_EVENTS_MAX) {
       const oldest = this.byEvent.keys().next().value;
@@ -130,11 +129,8 @@ export class SettleClock {
     this.pending.delete(eventId);
     const ring = this.rings.get(p.deviceId);
     if (correctionsG !== undefined && ring !== undefined) {
-      let settle: number | null = null;
-      for (const [plateId, early] of p.levels) {
-        const at = this.settleArrival(ring, plateId, early + (correctionsG.get(plateId) ?? 0), bandG(plateId), untilTs);
-        if (at !== null && (settle === null || at > settle)) settle = at;
-      }
+      const rest = [...p.levels].map(([plateId, early]): [string, number] => [plateId, early + (correctionsG.get(plateId) ?? 0)]);
+      const settle = this.latestSettle(ring, rest, bandG, untilTs);
       if (settle !== null) this.byEvent.set(eventId, settle);
     }
     return this.byEvent.get(eventId);
@@ -166,6 +162,16 @@ export class SettleClock {
       if (this.byEvent.has(id)) return id;
     }
     return undefined;
+  }
+
+  /** An event settles at its latest plate's settle reading (null: none found). */
+  private latestSettle(ring: Packet[], levels: [string, number][], bandG: (plateId: string) => number, untilTs: number): number | null {
+    let settle: number | null = null;
+    for (const [plateId, level] of levels) {
+      const at = this.settleArrival(ring, plateId, level, bandG(plateId), untilTs);
+      if (at !== null && (settle === null || at > settle)) settle = at;
+    }
+    return settle;
   }
 
   /** Walks back from `untilTs`; returns the arrival of the packet holding the settle reading. */
